@@ -1,0 +1,193 @@
+package org.spiffelab.harness;
+
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import org.awaitility.core.ConditionTimeoutException;
+import org.testcontainers.DockerClientFactory;
+import org.testcontainers.containers.Container.ExecResult;
+import org.testcontainers.containers.Network;
+
+/**
+ * One running scenario on Docker: SPIRE server and agent, customer-service's pod (nginx + Envoy sidecar + a probe)
+ * and any client workloads. Each step waits on the component's own health endpoint, never on a log line.
+ */
+public final class LabStack implements AutoCloseable {
+
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(90);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final LabProperties lab;
+    private final LabImages images;
+    private final StackSpec spec;
+    private final String namePrefix;
+    private final Consumer<String> progress;
+    private final String socketVolume;
+    private final List<LabContainer<?>> containers = new ArrayList<>();
+
+    private Network network;
+    private SpireServerContainer spireServer;
+    private SpireAgentContainer spireAgent;
+    private CustomerServicePod pod;
+    private EnvoyContainer envoy;
+    private ToolboxContainer podProbe;
+
+    /**
+     * @param namePrefix fixed container names (for the demo) or null for Docker's random names (tests)
+     * @param progress   receives one line per step
+     */
+    public LabStack(LabProperties lab, LabImages images, StackSpec spec, String namePrefix, Consumer<String> progress) {
+        this.lab = lab;
+        this.images = images;
+        this.spec = spec;
+        this.namePrefix = namePrefix;
+        this.progress = progress;
+        this.socketVolume = (namePrefix == null ? "spire-envoy-lab-" + UUID.randomUUID().toString().substring(0, 8) : namePrefix)
+                + "-agent-socket";
+    }
+
+    public LabStack start() {
+        DockerClientFactory.instance().client();
+        progress.accept("[" + spec.scenario() + "] images: " + images.mode() + ", Docker " + DockerClientFactory.instance().getActiveApiVersion());
+        network = Network.newNetwork();
+
+        progress.accept("[" + spec.scenario() + "] SPIRE server " + images.spireServer());
+        spireServer = track(new SpireServerContainer(lab, images).withNetwork(network).withNetworkAliases("spire-server"));
+        spireServer.start();
+        awaitReady("SPIRE server healthcheck", spireServer::healthy, "see the spire-server log below");
+
+        progress.accept("[" + spec.scenario() + "] registration entries: " + spec.registrations().size());
+        String nodeId = lab.get("DOCKER_NODE_ID");
+        String joinToken = spireServer.generateJoinToken(nodeId);
+        for (Registration registration : spec.registrations()) {
+            spireServer.createEntry(registration, nodeId);
+        }
+
+        progress.accept("[" + spec.scenario() + "] SPIRE agent " + images.spireAgent());
+        spireAgent = track(new SpireAgentContainer(lab, images, socketVolume, joinToken, spireServer.bundlePem())
+                .withNetwork(network).withNetworkAliases("spire-agent"));
+        spireAgent.start();
+        awaitReady("SPIRE agent healthcheck", spireAgent::healthy, "did node attestation with the join token succeed?");
+
+        progress.accept("[" + spec.scenario() + "] customer-service pod: nginx " + images.nginx() + " + Envoy " + images.envoy());
+        pod = track(new CustomerServicePod(lab, images, network));
+        pod.start();
+        podProbe = track(new ToolboxContainer(lab, images, "pod-probe"));
+        pod.adopt(podProbe);
+        podProbe.start();
+        awaitReady("nginx /healthz on the pod's loopback", () -> "200".equals(podHttpStatus(lab.port("NGINX_PORT"), "/healthz")),
+                "is customer-service/nginx/nginx.conf valid? see the nginx log");
+
+        envoy = track(new EnvoyContainer(lab, images, lab.file(spec.envoyConfig()), "customer-service", socketVolume));
+        pod.adopt(envoy);
+        envoy.start();
+        awaitReady("Envoy /ready", () -> "200".equals(podHttpStatus(lab.port("ENVOY_ADMIN_PORT"), "/ready")),
+                "is the config valid (envoy --mode validate)? is the SDS cluster's socket path right?");
+        awaitReady("Envoy certificate from SDS", () -> envoyCerts().path("certificates").size() > 0
+                        && envoyCerts().path("certificates").get(0).path("cert_chain").size() > 0,
+                "the SDS secret names must match the entry's SPIFFE ID exactly; check `spire-server entry show`");
+        progress.accept("[" + spec.scenario() + "] ready: Envoy mTLS on localhost:" + pod.publishedTlsPort());
+        return this;
+    }
+
+    /** Starts a toolbox container attested as {@code workload} (registered or not) on the lab network. */
+    public ToolboxContainer startWorkload(String workload) {
+        ToolboxContainer toolbox = track(new ToolboxContainer(lab, images, "workload-" + workload)
+                .asWorkload(lab, workload, socketVolume).withNetwork(network));
+        toolbox.start();
+        return toolbox;
+    }
+
+    /** Envoy's admin endpoint, read from inside the pod (admin listens on the pod's loopback only). */
+    public String envoyAdmin(String path) {
+        return podProbe.execOrFail("curl", "-sS", "--max-time", "5", "http://127.0.0.1:" + lab.get("ENVOY_ADMIN_PORT") + path);
+    }
+
+    public JsonNode envoyCerts() {
+        try {
+            return JSON.readTree(envoyAdmin("/certs"));
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("Envoy /certs is not JSON", e);
+        }
+    }
+
+    /** One counter or gauge from Envoy's /stats, 0 when absent. */
+    public long envoyStat(String name) {
+        String line = envoyAdmin("/stats?filter=" + java.net.URLEncoder.encode("^" + java.util.regex.Pattern.quote(name) + "$",
+                java.nio.charset.StandardCharsets.UTF_8)).strip();
+        return line.isEmpty() ? 0 : Long.parseLong(line.substring(line.lastIndexOf(' ') + 1));
+    }
+
+    private String podHttpStatus(int port, String path) {
+        ExecResult r = podProbe.exec("curl", "-s", "-o", "/dev/null", "--max-time", "3", "-w", "%{http_code}",
+                "http://127.0.0.1:" + port + path);
+        return r.getStdout().strip();
+    }
+
+    private void awaitReady(String what, BooleanSupplier ready, String hint) {
+        try {
+            await(what).atMost(READY_TIMEOUT).pollInterval(Duration.ofMillis(500)).ignoreExceptions().until(ready::getAsBoolean);
+        } catch (ConditionTimeoutException e) {
+            throw new IllegalStateException("[" + spec.scenario() + "] " + what + " not ready after " + READY_TIMEOUT.toSeconds()
+                    + "s: " + hint, e);
+        }
+    }
+
+    private <C extends LabContainer<?>> C track(C container) {
+        if (namePrefix != null) {
+            container.withFixedName(namePrefix + "-" + container.role());
+        }
+        containers.add(container);
+        return container;
+    }
+
+    public LabProperties lab() {
+        return lab;
+    }
+
+    public StackSpec spec() {
+        return spec;
+    }
+
+    public SpireServerContainer spireServer() {
+        return spireServer;
+    }
+
+    public CustomerServicePod pod() {
+        return pod;
+    }
+
+    public ToolboxContainer podProbe() {
+        return podProbe;
+    }
+
+    public List<LabContainer<?>> containers() {
+        return List.copyOf(containers);
+    }
+
+    @Override
+    public void close() {
+        for (int i = containers.size() - 1; i >= 0; i--) {
+            try {
+                containers.get(i).stop();
+            } catch (RuntimeException e) {
+                progress.accept("could not stop " + containers.get(i).role() + ": " + e.getMessage());
+            }
+        }
+        if (network != null) {
+            network.close();
+        }
+        try {
+            DockerClientFactory.instance().client().removeVolumeCmd(socketVolume).exec();
+        } catch (RuntimeException e) {
+            // never created, or already gone
+        }
+    }
+}

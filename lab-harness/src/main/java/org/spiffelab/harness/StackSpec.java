@@ -1,0 +1,20 @@
+package org.spiffelab.harness;
+
+import java.util.List;
+
+/**
+ * What a scenario runs: customer-service's Envoy config and the registration entries the Docker runtime creates.
+ *
+ * @param scenario     the scenario's name (x509, rbac, ...), as in k8s/scenarios and the docs
+ * @param envoyConfig  customer-service's Envoy config, relative to the repository root
+ */
+public record StackSpec(String scenario, String envoyConfig, List<Registration> registrations) {
+
+    /** Scenario {@code x509}: Envoy takes its SVID and bundle from the SPIRE agent's SDS; webapp is a registered client. */
+    public static StackSpec x509(LabProperties lab) {
+        return new StackSpec("x509", "customer-service/envoy/envoy-x509.yaml", List.of(
+                // The DNS name lets ordinary TLS clients (curl) connect by name; SPIFFE-aware clients check the ID.
+                Registration.dockerLabel(lab, "customer-service", lab.get("CUSTOMER_SERVICE_ID"), CustomerServicePod.HOSTNAME),
+                Registration.dockerLabel(lab, "webapp", lab.get("WEBAPP_ID"))));
+    }
+}

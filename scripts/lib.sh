@@ -1,0 +1,38 @@
+# Shared helpers for the lab's scripts. Source it; it sources lab.properties.
+# shellcheck shell=bash
+
+LAB_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=../lab.properties
+source "$LAB_ROOT/lab.properties"
+
+# Heavy artifacts (Envoy, SPIRE binaries, build contexts) live outside the repo.
+LAB_CACHE="${LAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/spire-envoy-lab}"
+# local: images built offline by scripts/toolchain.sh; official: the registry images named in lab.properties.
+LAB_IMAGES="${LAB_IMAGES:-local}"
+
+LAB_STEP="start-up"
+LAB_FIX=""
+
+step() {     # step "name" "what to do if it fails"
+  LAB_STEP="$1"; LAB_FIX="${2:-}"
+  printf '\n==> %s\n' "$LAB_STEP"
+}
+info() { printf '    %s\n' "$*"; }
+die()  { printf '\nFAILED: %s\n  %s\n' "$LAB_STEP" "$*" >&2; exit 1; }
+
+on_error() {
+  local rc=$?
+  printf '\nFAILED (exit %s) during: %s\n' "$rc" "$LAB_STEP" >&2
+  [ -n "$LAB_FIX" ] && printf '  fix: %s\n' "$LAB_FIX" >&2
+  exit "$rc"
+}
+
+image_for() {  # image_for SPIRE_SERVER -> the image the current LAB_IMAGES mode uses
+  case "$LAB_IMAGES" in
+    local) eval "printf '%s' \"\$LOCAL_$1_IMAGE\"" ;;
+    official) eval "printf '%s' \"\$OFFICIAL_$1_IMAGE\"" ;;
+    *) die "LAB_IMAGES must be 'local' or 'official', not '$LAB_IMAGES'" ;;
+  esac
+}
+
+docker_answers() { docker info >/dev/null 2>&1; }
