@@ -1,0 +1,90 @@
+package org.spiffelab.customerservice;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.listener.v3.FilterChain;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SdsSecretConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.spiffelab.harness.LabProperties;
+
+/**
+ * Every Envoy config of customer-service parses strictly as a v3 Bootstrap and agrees with lab.properties:
+ * SDS names, the agent socket, ports. (The real binary validates them too: EnvoyValidateIT.)
+ */
+class EnvoyConfigTest {
+
+    static final LabProperties LAB = LabProperties.load();
+
+    static List<Path> configs() throws IOException {
+        return EnvoyConfigs.all(LAB.root());
+    }
+
+    @Test
+    void thereAreConfigsToCheck() throws IOException {
+        assertThat(configs()).extracting(p -> p.getFileName().toString()).contains("envoy-x509.yaml");
+    }
+
+    @ParameterizedTest
+    @MethodSource("configs")
+    void tlsListenerRequiresClientCertificatesFromSpireSds(Path config) throws IOException {
+        Bootstrap bootstrap = EnvoyConfigs.parse(Files.readString(config));
+        Listener listener = bootstrap.getStaticResources().getListenersList().stream()
+                .filter(l -> l.getAddress().getSocketAddress().getPortValue() == LAB.port("ENVOY_TLS_PORT"))
+                .findFirst().orElseThrow(() -> new AssertionError(config + ": no listener on ENVOY_TLS_PORT"));
+        for (FilterChain chain : listener.getFilterChainsList()) {
+            DownstreamTlsContext tls = EnvoyConfigs.unpack(chain.getTransportSocket().getTypedConfig(), DownstreamTlsContext.class);
+            assertThat(tls.getRequireClientCertificate().getValue()).as("require_client_certificate").isTrue();
+            CommonTlsContext common = tls.getCommonTlsContext();
+            assertThat(common.getTlsCertificateSdsSecretConfigsList()).extracting(SdsSecretConfig::getName)
+                    .containsExactly(LAB.get("CUSTOMER_SERVICE_ID"));
+            assertThat(common.getValidationContextSdsSecretConfig().getName()).isEqualTo(LAB.get("TRUST_DOMAIN_ID"));
+            assertSdsFromCluster(common.getTlsCertificateSdsSecretConfigs(0), bootstrap);
+            assertSdsFromCluster(common.getValidationContextSdsSecretConfig(), bootstrap);
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("configs")
+    void adminAndNginxStayOnThePodLoopback(Path config) throws IOException {
+        Bootstrap bootstrap = EnvoyConfigs.parse(Files.readString(config));
+        assertThat(bootstrap.getAdmin().getAddress().getSocketAddress().getAddress()).isEqualTo("127.0.0.1");
+        assertThat(bootstrap.getAdmin().getAddress().getSocketAddress().getPortValue()).isEqualTo(LAB.port("ENVOY_ADMIN_PORT"));
+        Cluster nginx = cluster(bootstrap, "nginx");
+        var address = nginx.getLoadAssignment().getEndpoints(0).getLbEndpoints(0).getEndpoint().getAddress().getSocketAddress();
+        assertThat(address.getAddress()).isEqualTo("127.0.0.1");
+        assertThat(address.getPortValue()).isEqualTo(LAB.port("NGINX_PORT"));
+    }
+
+    @Test
+    void strictParsingRejectsAnUnknownField() throws IOException {
+        String config = Files.readString(LAB.file("customer-service/envoy/envoy-x509.yaml"))
+                .replace("require_client_certificate: true", "require_client_certificates: true");
+        assertThatThrownBy(() -> EnvoyConfigs.parse(config)).isInstanceOf(IOException.class)
+                .hasMessageContaining("require_client_certificates");
+    }
+
+    private static void assertSdsFromCluster(SdsSecretConfig sds, Bootstrap bootstrap) {
+        String clusterName = sds.getSdsConfig().getApiConfigSource().getGrpcServices(0).getEnvoyGrpc().getClusterName();
+        Cluster cluster = cluster(bootstrap, clusterName);
+        assertThat(cluster.getLoadAssignment().getEndpoints(0).getLbEndpoints(0).getEndpoint().getAddress().getPipe().getPath())
+                .as("SDS cluster %s talks to the agent socket", clusterName)
+                .isEqualTo(LAB.get("SPIRE_AGENT_SOCKET"));
+    }
+
+    private static Cluster cluster(Bootstrap bootstrap, String name) {
+        return bootstrap.getStaticResources().getClustersList().stream().filter(c -> c.getName().equals(name)).findFirst()
+                .orElseThrow(() -> new AssertionError("no cluster " + name));
+    }
+}

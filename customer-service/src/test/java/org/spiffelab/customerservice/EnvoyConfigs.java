@@ -1,0 +1,58 @@
+package org.spiffelab.customerservice;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.util.JsonFormat;
+import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
+import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
+import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+/** customer-service's Envoy configs, parsed strictly into Envoy's v3 Bootstrap (unknown fields are errors). */
+final class EnvoyConfigs {
+
+    static final JsonFormat.TypeRegistry TYPES = JsonFormat.TypeRegistry.newBuilder()
+            .add(DownstreamTlsContext.getDescriptor())
+            .add(HttpConnectionManager.getDescriptor())
+            .add(Router.getDescriptor())
+            .add(HttpProtocolOptions.getDescriptor())
+            .build();
+
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private EnvoyConfigs() {
+    }
+
+    static List<Path> all(Path root) throws IOException {
+        try (Stream<Path> files = Files.list(root.resolve("customer-service/envoy"))) {
+            return files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList();
+        }
+    }
+
+    static Bootstrap parse(String yaml) throws IOException {
+        String json = JSON.writeValueAsString(YAML.readTree(yaml));
+        Bootstrap.Builder builder = Bootstrap.newBuilder();
+        try {
+            JsonFormat.parser().usingTypeRegistry(TYPES).merge(json, builder);
+        } catch (InvalidProtocolBufferException e) {
+            throw new IOException("not a valid Envoy v3 bootstrap: " + e.getMessage(), e);
+        }
+        return builder.build();
+    }
+
+    static <T extends com.google.protobuf.Message> T unpack(com.google.protobuf.Any any, Class<T> type) {
+        try {
+            return any.unpack(type);
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException("expected " + type.getSimpleName() + ", got " + any.getTypeUrl(), e);
+        }
+    }
+}

@@ -1,0 +1,70 @@
+package org.spiffelab.harness;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Config files that cannot read lab.properties themselves (SPIRE's HCL, nginx.conf) must agree with it: this test
+ * fails when they drift. Envoy configs are checked in customer-service's EnvoyConfigTest.
+ */
+class LabConfigConsistencyTest {
+
+    static final LabProperties LAB = LabProperties.load();
+
+    @Test
+    void spireServerConfigMatches() throws IOException {
+        String conf = Files.readString(LAB.file("docker/spire/server.conf"));
+        assertEquals(LAB.get("TRUST_DOMAIN"), hcl(conf, "trust_domain"));
+        assertEquals(LAB.get("SPIRE_SERVER_PORT"), hcl(conf, "bind_port", 0));
+        assertEquals(LAB.get("SPIRE_HEALTH_PORT"), hcl(conf, "bind_port", 1));
+        assertTrue(conf.contains("KeyManager \"memory\""), "the server's signing keys must stay in memory");
+    }
+
+    @Test
+    void spireAgentConfigMatches() throws IOException {
+        String conf = Files.readString(LAB.file("docker/spire/agent.conf"));
+        assertEquals(LAB.get("TRUST_DOMAIN"), hcl(conf, "trust_domain"));
+        assertEquals(LAB.get("SPIRE_SERVER_PORT"), hcl(conf, "server_port"));
+        assertEquals(LAB.get("SPIRE_AGENT_SOCKET"), hcl(conf, "socket_path"));
+        assertEquals(LAB.get("SPIRE_HEALTH_PORT"), hcl(conf, "bind_port"));
+        assertTrue(conf.contains("KeyManager \"memory\""), "the agent's keys must stay in memory");
+        assertTrue(conf.contains("WorkloadAttestor \"docker\""), "workloads are attested by container labels");
+    }
+
+    @Test
+    void nginxListensOnThePodLoopbackOnly() throws IOException {
+        String conf = Files.readString(LAB.file("customer-service/nginx/nginx.conf"));
+        Matcher listen = Pattern.compile("(?m)^\\s*listen\\s+([^;]+);").matcher(conf);
+        assertTrue(listen.find(), "nginx.conf has no listen directive");
+        assertEquals("127.0.0.1:" + LAB.get("NGINX_PORT"), listen.group(1).strip());
+        assertTrue(!listen.find(), "nginx must listen on exactly one address");
+    }
+
+    @Test
+    void spiffeIdsShareTheTrustDomainAndTheKubernetesShape() {
+        for (String key : new String[] {"CUSTOMER_SERVICE_ID", "WEBAPP_ID", "WEBAPP_2_ID", "SDS_AGENT_ID"}) {
+            assertTrue(LAB.get(key).matches("spiffe://" + Pattern.quote(LAB.get("TRUST_DOMAIN")) + "/ns/"
+                    + Pattern.quote(LAB.get("NAMESPACE")) + "/sa/[a-z0-9-]+"), key + " = " + LAB.get(key));
+        }
+    }
+
+    private static String hcl(String conf, String key) {
+        return hcl(conf, key, 0);
+    }
+
+    private static String hcl(String conf, String key, int occurrence) {
+        Matcher m = Pattern.compile("(?m)^\\s*" + key + "\\s*=\\s*\"([^\"]*)\"").matcher(conf);
+        for (int i = 0; i <= occurrence; i++) {
+            if (!m.find()) {
+                throw new AssertionError(key + " #" + (occurrence + 1) + " not found");
+            }
+        }
+        return m.group(1);
+    }
+}
