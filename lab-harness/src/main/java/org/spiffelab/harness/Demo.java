@@ -23,9 +23,11 @@ public final class Demo {
             stopped.countDown();
         }));
         try {
+            stack.removeLeftovers();
             stack.start();
             ToolboxContainer webapp = stack.startWorkload("webapp");
-            webapp.fetchX509Svid();
+            org.awaitility.Awaitility.await("webapp's X.509-SVID").atMost(java.time.Duration.ofSeconds(30))
+                    .until(() -> webapp.fetchX509Svid().getExitCode() == 0);
         } catch (RuntimeException e) {
             System.err.println("\nThe demo could not start: " + e.getMessage());
             Diagnostics.dump(stack, java.nio.file.Path.of("target", "demo-diagnostics"));

@@ -184,10 +184,35 @@ public final class LabStack implements AutoCloseable {
         if (network != null) {
             network.close();
         }
-        try {
-            DockerClientFactory.instance().client().removeVolumeCmd(socketVolume).exec();
-        } catch (RuntimeException e) {
-            // never created, or already gone
+        removeVolume();
+    }
+
+    /** Removes what an earlier run with the same fixed names left behind (a killed demo). */
+    public void removeLeftovers() {
+        if (namePrefix == null) {
+            return;
+        }
+        var docker = DockerClientFactory.instance().client();
+        for (var container : docker.listContainersCmd().withShowAll(true).withNameFilter(List.of(namePrefix + "-")).exec()) {
+            for (String name : container.getNames()) {
+                if (name.startsWith("/" + namePrefix + "-")) {
+                    progress.accept("removing leftover container " + name);
+                    docker.removeContainerCmd(container.getId()).withForce(true).exec();
+                    break;
+                }
+            }
+        }
+        removeVolume();
+    }
+
+    private void removeVolume() {
+        var docker = DockerClientFactory.instance().client();
+        if (docker.listVolumesCmd().exec().getVolumes().stream().anyMatch(v -> v.getName().equals(socketVolume))) {
+            try {
+                docker.removeVolumeCmd(socketVolume).exec();
+            } catch (RuntimeException e) {
+                progress.accept("could not remove volume " + socketVolume + ": " + e.getMessage());
+            }
         }
     }
 }
