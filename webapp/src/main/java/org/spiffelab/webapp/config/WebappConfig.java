@@ -1,0 +1,111 @@
+package org.spiffelab.webapp.config;
+
+import io.spiffe.spiffeid.SpiffeId;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.Predicate;
+
+/**
+ * The webapp's settings, from flags ({@code --customer-service-url=...}) over environment variables
+ * ({@code CUSTOMER_SERVICE_URL}) over defaults. Every value is checked at start-up so a mistake stops the process
+ * with a message that says what to fix.
+ *
+ * @param workloadApiSocket  the Workload API address, {@code unix:/path}
+ * @param customerServiceUrl base URL of customer-service's Envoy, https
+ * @param customerServiceId  the only SPIFFE ID accepted from the server
+ * @param customerId         which customer the portal shows
+ */
+public record WebappConfig(String workloadApiSocket, URI customerServiceUrl, SpiffeId customerServiceId, int port,
+                           String customerId, Duration svidTimeout, String title) {
+
+    /** Default peer: customer-service's ID (equal to CUSTOMER_SERVICE_ID in lab.properties; a test checks it). */
+    public static final String DEFAULT_CUSTOMER_SERVICE_ID = "spiffe://example.org/ns/demo/sa/customer-service";
+    public static final String DEFAULT_SOCKET = "unix:/run/spire/sockets/agent.sock";
+
+    public static WebappConfig from(String[] args, Map<String, String> env) {
+        Map<String, String> values = new HashMap<>(env);
+        for (String arg : args) {
+            if (!arg.startsWith("--") || !arg.contains("=")) {
+                throw new ConfigException("unknown argument '" + arg + "': use --name=value, e.g. --customer-service-url=https://customer-service:8443");
+            }
+            String name = arg.substring(2, arg.indexOf('=')).toUpperCase().replace('-', '_');
+            values.put(name, arg.substring(arg.indexOf('=') + 1));
+        }
+        return new WebappConfig(
+                socket(values.getOrDefault("SPIFFE_ENDPOINT_SOCKET", DEFAULT_SOCKET)),
+                url(values.getOrDefault("CUSTOMER_SERVICE_URL", "https://customer-service:8443")),
+                spiffeId(values.getOrDefault("CUSTOMER_SERVICE_ID", DEFAULT_CUSTOMER_SERVICE_ID)),
+                port(values.getOrDefault("PORT", "8080")),
+                check("CUSTOMER_ID", values.getOrDefault("CUSTOMER_ID", "1001"), v -> v.matches("[0-9]{1,10}"), "digits, e.g. 1001"),
+                duration(values.getOrDefault("SVID_TIMEOUT", "PT30S")),
+                check("TITLE", values.getOrDefault("TITLE", "webapp"), v -> !v.isBlank() && v.length() <= 60, "1 to 60 characters"));
+    }
+
+    static String socket(String value) {
+        if (!value.startsWith("unix:")) {
+            throw new ConfigException("SPIFFE_ENDPOINT_SOCKET must be unix:/path/to/agent.sock, got '" + value + "'");
+        }
+        Path path = Path.of(value.substring("unix:".length()).replaceFirst("^//", ""));
+        if (!Files.exists(path)) {
+            throw new ConfigException("SPIFFE_ENDPOINT_SOCKET: no socket at " + path
+                    + ": is the SPIRE agent running and its socket directory mounted into this container?");
+        }
+        return value;
+    }
+
+    static URI url(String value) {
+        try {
+            URI uri = new URI(value);
+            if (!"https".equals(uri.getScheme()) || uri.getHost() == null) {
+                throw new ConfigException("CUSTOMER_SERVICE_URL must be https://host:port (mTLS), got '" + value + "'");
+            }
+            return uri;
+        } catch (URISyntaxException e) {
+            throw new ConfigException("CUSTOMER_SERVICE_URL is not a URL: '" + value + "' (" + e.getReason() + ")");
+        }
+    }
+
+    static SpiffeId spiffeId(String value) {
+        if (value.matches("spiffe://[^/]+/?")) {
+            throw new ConfigException("CUSTOMER_SERVICE_ID must name a workload, not a trust domain: '" + value
+                    + "'; expected e.g. " + DEFAULT_CUSTOMER_SERVICE_ID);
+        }
+        try {
+            return SpiffeId.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("CUSTOMER_SERVICE_ID is not a SPIFFE ID: '" + value + "' (" + e.getMessage()
+                    + "); expected e.g. " + DEFAULT_CUSTOMER_SERVICE_ID);
+        }
+    }
+
+    static int port(String value) {
+        String checked = check("PORT", value, v -> v.matches("[0-9]{1,5}") && Integer.parseInt(v) > 0 && Integer.parseInt(v) < 65536,
+                "a TCP port, 1-65535");
+        return Integer.parseInt(checked);
+    }
+
+    static Duration duration(String value) {
+        try {
+            Duration d = Duration.parse(value);
+            if (d.isNegative() || d.isZero()) {
+                throw new ConfigException("SVID_TIMEOUT must be positive, got " + value);
+            }
+            return d;
+        } catch (DateTimeParseException e) {
+            throw new ConfigException("SVID_TIMEOUT must be an ISO-8601 duration such as PT30S, got '" + value + "'");
+        }
+    }
+
+    private static String check(String name, String value, Predicate<String> ok, String expected) {
+        if (!ok.test(value)) {
+            throw new ConfigException(name + " must be " + expected + ", got '" + value + "'");
+        }
+        return value;
+    }
+}

@@ -1,0 +1,119 @@
+package org.spiffelab.webapp.web;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.spiffelab.webapp.customer.PortalResult;
+
+/** The portal as HTML: identity panel, then the customer's profile, balance and transactions, or the reason why not. */
+public final class PortalPage {
+
+    private PortalPage() {
+    }
+
+    public static String render(PortalView view) {
+        StringBuilder html = new StringBuilder(4096);
+        html.append("""
+                <!doctype html>
+                <html lang="en"><head><meta charset="utf-8"><title>%1$s · customer portal</title>
+                <meta name="viewport" content="width=device-width, initial-scale=1">
+                <style>
+                 body{font-family:system-ui,sans-serif;margin:0;background:#f4f6fa;color:#1d2733}
+                 header{background:#17324d;color:#fff;padding:14px 28px}
+                 header h1{margin:0;font-size:20px} main{display:grid;grid-template-columns:2fr 1fr;gap:20px;padding:24px 28px}
+                 section{background:#fff;border-radius:8px;padding:16px 20px;box-shadow:0 1px 3px #0002}
+                 h2{font-size:16px;margin-top:0} .balance{font-size:32px;font-weight:600;color:#11643a}
+                 table{border-collapse:collapse;width:100%%} td,th{padding:6px 8px;border-bottom:1px solid #e3e7ee;text-align:left}
+                 td.amount{text-align:right;font-variant-numeric:tabular-nums} dt{font-weight:600;margin-top:8px} dd{margin:0;word-break:break-all}
+                 .error{border-left:6px solid #b3261e} .error h2{color:#b3261e} pre{background:#f6f1f1;padding:8px;white-space:pre-wrap}
+                </style></head><body>
+                <header><h1>%1$s · customer portal</h1></header><main><div>
+                """.formatted(escape(view.title())));
+        if (view.result() instanceof PortalResult.Data data) {
+            renderData(html, data);
+        } else if (view.result() instanceof PortalResult.Failure failure) {
+            renderFailure(html, failure);
+        }
+        html.append("</div>");
+        renderIdentity(html, view);
+        html.append("</main></body></html>\n");
+        return html.toString();
+    }
+
+    private static void renderData(StringBuilder html, PortalResult.Data data) {
+        JsonNode p = data.profile();
+        JsonNode b = data.balance();
+        html.append("<section id=\"profile\"><h2>").append(escape(p.path("name").asText())).append("</h2><dl>")
+                .append(item("Customer", p.path("id").asText()))
+                .append(item("E-mail", p.path("email").asText()))
+                .append(item("Tier", p.path("tier").asText()))
+                .append(item("Account", p.path("account").asText()))
+                .append("</dl></section>");
+        html.append("<section id=\"balance\"><h2>Available balance</h2><div class=\"balance\">")
+                .append(escape(b.path("available").asText())).append(' ').append(escape(b.path("currency").asText()))
+                .append("</div><small>as of ").append(escape(b.path("asOf").asText())).append("</small></section>");
+        html.append("<section id=\"transactions\"><h2>Recent transactions</h2><table><tr><th>Date</th><th>Description</th>"
+                + "<th>Amount</th></tr>");
+        for (JsonNode tx : data.transactions().path("transactions")) {
+            html.append("<tr><td>").append(escape(tx.path("date").asText())).append("</td><td>")
+                    .append(escape(tx.path("description").asText())).append("</td><td class=\"amount\">")
+                    .append(escape(tx.path("amount").asText())).append("</td></tr>");
+        }
+        html.append("</table></section>");
+    }
+
+    private static void renderFailure(StringBuilder html, PortalResult.Failure failure) {
+        html.append("<section id=\"error\" class=\"error\"><h2>").append(escape(headline(failure.reason()))).append("</h2><p id=\"reason\">")
+                .append(escape(failure.message())).append("</p>");
+        if (!failure.body().isEmpty()) {
+            html.append("<p>customer-service said:</p><pre id=\"response-body\">").append(escape(failure.body())).append("</pre>");
+        }
+        html.append("</section>");
+    }
+
+    static String headline(PortalResult.Reason reason) {
+        return switch (reason) {
+            case DENIED_BY_POLICY -> "Access denied by customer-service's policy";
+            case HTTP_ERROR -> "customer-service answered with an error";
+            case SERVER_NOT_TRUSTED -> "Refused to talk to an unexpected server";
+            case TLS_HANDSHAKE_FAILED -> "TLS handshake failed";
+            case UNREACHABLE -> "customer-service is unreachable";
+            case NO_SVID -> "No identity yet";
+        };
+    }
+
+    private static void renderIdentity(StringBuilder html, PortalView view) {
+        PortalView.Identity id = view.identity();
+        html.append("<aside><section id=\"identity\"><h2>Workload identity</h2><dl>")
+                .append(item("My SPIFFE ID", orDash(id.spiffeId())))
+                .append(item("Trust domain", orDash(id.trustDomain())))
+                .append(item("SVID serial", orDash(id.serial())))
+                .append(item("SVID expires", orDash(id.notAfter())))
+                .append(item("Rotations seen", Long.toString(id.rotations())))
+                .append(item("customer-service URL", view.customerServiceUrl()))
+                .append(item("Accepted server ID", view.expectedPeer()))
+                .append(item("Verified server ID", orDash(id.peer())))
+                .append("</dl></section></aside>");
+    }
+
+    private static String item(String term, String value) {
+        return "<dt>" + escape(term) + "</dt><dd>" + escape(value) + "</dd>";
+    }
+
+    private static String orDash(String value) {
+        return value == null ? "—" : value;
+    }
+
+    static String escape(String text) {
+        StringBuilder out = new StringBuilder(text.length());
+        for (char c : text.toCharArray()) {
+            switch (c) {
+                case '<' -> out.append("&lt;");
+                case '>' -> out.append("&gt;");
+                case '&' -> out.append("&amp;");
+                case '"' -> out.append("&quot;");
+                case '\'' -> out.append("&#39;");
+                default -> out.append(c);
+            }
+        }
+        return out.toString();
+    }
+}

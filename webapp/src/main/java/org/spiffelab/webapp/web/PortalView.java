@@ -1,0 +1,14 @@
+package org.spiffelab.webapp.web;
+
+import org.spiffelab.webapp.customer.PortalResult;
+
+/** Everything the page shows: who this webapp is, whom it talked to, and the customer's data or why there is none. */
+public record PortalView(String title, Identity identity, String customerServiceUrl, String expectedPeer, PortalResult result) {
+
+    /**
+     * @param spiffeId   null while no SVID is held
+     * @param peer       the SPIFFE ID customer-service presented in the last successful handshake, or null
+     */
+    public record Identity(String spiffeId, String trustDomain, String serial, String notAfter, long rotations, String peer) {
+    }
+}

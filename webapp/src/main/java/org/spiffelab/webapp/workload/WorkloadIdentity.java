@@ -1,0 +1,64 @@
+package org.spiffelab.webapp.workload;
+
+import io.spiffe.exception.SocketEndpointAddressException;
+import io.spiffe.exception.X509SourceException;
+import io.spiffe.svid.x509svid.X509Svid;
+import io.spiffe.workloadapi.DefaultWorkloadApiClient;
+import io.spiffe.workloadapi.DefaultX509Source;
+import io.spiffe.workloadapi.X509Source;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.function.LongSupplier;
+
+/**
+ * This workload's X.509 identity: java-spiffe's X509 source (kept current by the Workload API stream) and how many
+ * SVIDs the stream has delivered.
+ */
+public final class WorkloadIdentity implements AutoCloseable {
+
+    private final X509Source source;
+    private final LongSupplier updates;
+
+    public WorkloadIdentity(X509Source source, LongSupplier updates) {
+        this.source = source;
+        this.updates = updates;
+    }
+
+    /**
+     * Connects to the Workload API and waits for the first SVID.
+     *
+     * @throws IllegalStateException naming the socket and the likely cause when no SVID arrives in time
+     */
+    public static WorkloadIdentity connect(String socket, Duration timeout) {
+        try {
+            RotationCountingClient client = new RotationCountingClient(DefaultWorkloadApiClient.newClient(
+                    DefaultWorkloadApiClient.ClientOptions.builder().spiffeSocketPath(socket).build()));
+            DefaultX509Source source = DefaultX509Source.newSource(DefaultX509Source.X509SourceOptions.builder()
+                    .spiffeSocketPath(socket).workloadApiClient(client).initTimeout(timeout).build());
+            return new WorkloadIdentity(source, client::updates);
+        } catch (SocketEndpointAddressException e) {
+            throw new IllegalStateException("invalid Workload API address " + socket + ": " + e.getMessage(), e);
+        } catch (X509SourceException | RuntimeException e) {
+            throw new IllegalStateException("no SVID after " + timeout.toSeconds() + "s from " + socket
+                    + ": is this workload registered (does an entry's selector match this container's labels)?", e);
+        }
+    }
+
+    public X509Source source() {
+        return source;
+    }
+
+    public X509Svid svid() {
+        return source.getX509Svid();
+    }
+
+    /** SVID rotations seen since start (updates after the first). */
+    public long rotations() {
+        return Math.max(0, updates.getAsLong() - 1);
+    }
+
+    @Override
+    public void close() throws IOException {
+        source.close();
+    }
+}

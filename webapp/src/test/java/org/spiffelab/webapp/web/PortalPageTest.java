@@ -1,0 +1,42 @@
+package org.spiffelab.webapp.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.spiffelab.webapp.customer.PortalResult;
+
+class PortalPageTest {
+
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final PortalView.Identity ME = new PortalView.Identity("spiffe://example.org/ns/demo/sa/webapp", "example.org",
+            "abc123", "2026-11-22T06:00:00Z", 3, "spiffe://example.org/ns/demo/sa/customer-service");
+
+    @Test
+    void showsBalanceTransactionsAndIdentity() throws Exception {
+        PortalResult data = new PortalResult.Data(
+                JSON.readTree("{\"id\":\"1001\",\"name\":\"Ada Lovelace\",\"email\":\"ada@example.org\",\"tier\":\"gold\",\"account\":\"DE44\"}"),
+                JSON.readTree("{\"available\":\"12840.55\",\"currency\":\"EUR\",\"asOf\":\"2026-11-21\"}"),
+                JSON.readTree("{\"transactions\":[{\"date\":\"2026-11-18\",\"description\":\"Salary\",\"amount\":\"4200.00\"}]}"));
+        String html = PortalPage.render(new PortalView("webapp", ME, "https://customer-service:8443", ME.peer(), data));
+        assertThat(html).contains("Ada Lovelace", "12840.55 EUR", "Salary", "4200.00", ME.spiffeId(), "abc123",
+                "<dd>3</dd>", "Verified server ID");
+    }
+
+    @Test
+    void denialShowsTheReasonAndTheEscapedBodyNeverAStackTrace() {
+        PortalResult denied = new PortalResult.Failure(PortalResult.Reason.DENIED_BY_POLICY, "denied (HTTP 403)", 403,
+                "RBAC: access denied <script>alert(1)</script>");
+        String html = PortalPage.render(new PortalView("webapp-2", ME, "https://customer-service:8443", ME.peer(), denied));
+        assertThat(html).contains("Access denied by customer-service&#39;s policy", "denied (HTTP 403)",
+                "RBAC: access denied &lt;script&gt;");
+        assertThat(html).doesNotContain("<script>").doesNotContain("Exception").doesNotContain("\tat ");
+    }
+
+    @Test
+    void everyFailureReasonHasAHeadline() {
+        for (PortalResult.Reason reason : PortalResult.Reason.values()) {
+            assertThat(PortalPage.headline(reason)).isNotBlank();
+        }
+    }
+}
