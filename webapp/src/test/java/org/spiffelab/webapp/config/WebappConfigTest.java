@@ -54,7 +54,7 @@ class WebappConfigTest {
 
     @Test
     void malformedSpiffeIdIsRefused() {
-        assertThatThrownBy(() -> from("CUSTOMER_SERVICE_ID", "spiffe://Example.org/x"))
+        assertThatThrownBy(() -> from("CUSTOMER_SERVICE_ID", "spiffe://example.org/ns//sa"))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("not a SPIFFE ID");
         assertThatThrownBy(() -> from("CUSTOMER_SERVICE_ID", "https://example.org/x"))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("not a SPIFFE ID");
