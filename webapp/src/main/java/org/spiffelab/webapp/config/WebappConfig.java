@@ -78,7 +78,8 @@ public record WebappConfig(String workloadApiSocket, URI customerServiceUrl, Spi
         }
         try {
             return SpiffeId.parse(value);
-        } catch (IllegalArgumentException e) {
+        } catch (RuntimeException e) {
+            // java-spiffe throws InvalidSpiffeIdException (and IllegalArgumentException for blanks)
             throw new ConfigException("CUSTOMER_SERVICE_ID is not a SPIFFE ID: '" + value + "' (" + e.getMessage()
                     + "); expected e.g. " + DEFAULT_CUSTOMER_SERVICE_ID);
         }
