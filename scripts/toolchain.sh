@@ -102,7 +102,7 @@ if [ "$LAB_IMAGES" = local ]; then
     info "debootstrap --variant=minbase $DEBIAN_SUITE (about 30 s)"
     debootstrap --variant=minbase "$DEBIAN_SUITE" "$tmp/rootfs" http://deb.debian.org/debian >"$tmp/debootstrap.log" 2>&1 \
       || die "debootstrap failed; last lines: $(tail -3 "$tmp/debootstrap.log")"
-    tar -C "$tmp/rootfs" -c . | docker import -q - "$LOCAL_BASE_IMAGE" >/dev/null
+    tar -C "$tmp/rootfs" -c . | docker import - "$LOCAL_BASE_IMAGE" >/dev/null
   fi
 
   # -------------------------------------------------------------------------------------------------
@@ -121,6 +121,7 @@ if [ "$LAB_IMAGES" = local ]; then
   build_image "$LOCAL_SPIRE_AGENT_IMAGE"  "$ctx/spire-agent"  "BASE_IMAGE=$LOCAL_BASE_IMAGE" "SPIRE_VERSION=$SPIRE_VERSION"
   build_image "$LOCAL_ENVOY_IMAGE"        "$ctx/envoy"        "BASE_IMAGE=$LOCAL_BASE_IMAGE" "ENVOY_VERSION=$ENVOY_VERSION"
   build_image "$LOCAL_NGINX_IMAGE"        "$LAB_ROOT/docker/nginx" "BASE_IMAGE=$LOCAL_BASE_IMAGE" "NGINX_VERSION=$NGINX_VERSION"
+  build_image "$LOCAL_JRE_IMAGE"          "$LAB_ROOT/docker/jre"   "BASE_IMAGE=$LOCAL_BASE_IMAGE"
 fi
 
 # ---------------------------------------------------------------------------------------------------

@@ -67,6 +67,33 @@ class EnvoyConfigTest {
         assertThat(address.getPortValue()).isEqualTo(LAB.port("NGINX_PORT"));
     }
 
+    @ParameterizedTest
+    @MethodSource("configs")
+    void everySpiffeIdInTheConfigIsOneOfTheLabs(Path config) throws IOException {
+        java.util.Set<String> known = new java.util.HashSet<>(LAB.all().values());
+        java.util.regex.Matcher ids = java.util.regex.Pattern.compile("spiffe://[^\\s\"',}]+").matcher(Files.readString(config));
+        int found = 0;
+        while (ids.find()) {
+            found++;
+            assertThat(known).as("%s names %s", config.getFileName(), ids.group()).contains(ids.group());
+        }
+        assertThat(found).isPositive();
+    }
+
+    @Test
+    void rbacAllowsOnlyWebappToGetTheApi() throws IOException {
+        Bootstrap bootstrap = EnvoyConfigs.parse(Files.readString(LAB.file("customer-service/envoy/envoy-rbac.yaml")));
+        var manager = EnvoyConfigs.unpack(bootstrap.getStaticResources().getListeners(0).getFilterChains(0).getFilters(0).getTypedConfig(),
+                io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.class);
+        var rbac = EnvoyConfigs.unpack(manager.getHttpFilters(0).getTypedConfig(), io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC.class);
+        assertThat(rbac.getRules().getAction()).isEqualTo(io.envoyproxy.envoy.config.rbac.v3.RBAC.Action.ALLOW);
+        assertThat(rbac.getRules().getPoliciesMap().values()).flatExtracting(p -> p.getPrincipalsList())
+                .extracting(p -> p.getAuthenticated().getPrincipalName().getExact())
+                .containsExactly(LAB.get("WEBAPP_ID"));
+        assertThat(manager.getHttpFiltersList()).extracting(f -> f.getName())
+                .as("RBAC must run before the router").containsExactly("envoy.filters.http.rbac", "envoy.filters.http.router");
+    }
+
     @Test
     void strictParsingRejectsAnUnknownField() throws IOException {
         String config = Files.readString(LAB.file("customer-service/envoy/envoy-x509.yaml"))

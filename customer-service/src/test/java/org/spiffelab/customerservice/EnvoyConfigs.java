@@ -22,6 +22,7 @@ final class EnvoyConfigs {
             .add(DownstreamTlsContext.getDescriptor())
             .add(HttpConnectionManager.getDescriptor())
             .add(Router.getDescriptor())
+            .add(io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC.getDescriptor())
             .add(HttpProtocolOptions.getDescriptor())
             .build();
 

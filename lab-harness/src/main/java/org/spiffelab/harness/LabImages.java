@@ -48,6 +48,14 @@ public final class LabImages {
         return image("NGINX");
     }
 
+    public String jre() {
+        return image("JRE");
+    }
+
+    public String webapp() {
+        return lab.get("WEBAPP_IMAGE");
+    }
+
     public String toolbox() {
         return lab.get("TOOLBOX_IMAGE");
     }

@@ -8,7 +8,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import org.awaitility.core.ConditionTimeoutException;
 import org.testcontainers.DockerClientFactory;
@@ -105,6 +104,24 @@ public final class LabStack implements AutoCloseable {
         return toolbox;
     }
 
+    /**
+     * Starts a webapp attested as {@code workload} on the lab network (alias = workload name) and waits for its
+     * /healthz (an SVID is held).
+     */
+    public WebappContainer startWebapp(String workload, java.util.Map<String, String> env) {
+        progress.accept("[" + spec.scenario() + "] " + workload + " (webapp image on " + images.jre() + ")");
+        WebappContainer webapp = track(new WebappContainer(lab, WebappImage.build(lab, images), workload, socketVolume, env)
+                .withNetwork(network).withNetworkAliases(workload));
+        webapp.start();
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        awaitReady(workload + " /healthz", () -> {
+            var response = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(webapp.url() + "/healthz")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.discarding());
+            return response.statusCode() == 200;
+        }, "does the webapp's log say it got an SVID? is " + workload + " registered?");
+        return webapp;
+    }
+
     /** Envoy's admin endpoint, read from inside the pod (admin listens on the pod's loopback only). */
     public String envoyAdmin(String path) {
         return podProbe.execOrFail("curl", "-sS", "--max-time", "5", "http://127.0.0.1:" + lab.get("ENVOY_ADMIN_PORT") + path);
@@ -131,9 +148,9 @@ public final class LabStack implements AutoCloseable {
         return r.getStdout().strip();
     }
 
-    private void awaitReady(String what, BooleanSupplier ready, String hint) {
+    private void awaitReady(String what, java.util.concurrent.Callable<Boolean> ready, String hint) {
         try {
-            await(what).atMost(READY_TIMEOUT).pollInterval(Duration.ofMillis(500)).ignoreExceptions().until(ready::getAsBoolean);
+            await(what).atMost(READY_TIMEOUT).pollInterval(Duration.ofMillis(500)).ignoreExceptions().until(ready);
         } catch (ConditionTimeoutException e) {
             throw new IllegalStateException("[" + spec.scenario() + "] " + what + " not ready after " + READY_TIMEOUT.toSeconds()
                     + "s: " + hint, e);

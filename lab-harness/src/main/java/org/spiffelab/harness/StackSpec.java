@@ -17,4 +17,12 @@ public record StackSpec(String scenario, String envoyConfig, List<Registration> 
                 Registration.dockerLabel(lab, "customer-service", lab.get("CUSTOMER_SERVICE_ID"), CustomerServicePod.HOSTNAME),
                 Registration.dockerLabel(lab, "webapp", lab.get("WEBAPP_ID"))));
     }
+
+    /** Scenario {@code rbac}: x509 plus Envoy's RBAC filter; webapp-2 holds a valid SVID the policy does not allow. */
+    public static StackSpec rbac(LabProperties lab) {
+        return new StackSpec("rbac", "customer-service/envoy/envoy-rbac.yaml", List.of(
+                Registration.dockerLabel(lab, "customer-service", lab.get("CUSTOMER_SERVICE_ID"), CustomerServicePod.HOSTNAME),
+                Registration.dockerLabel(lab, "webapp", lab.get("WEBAPP_ID")),
+                Registration.dockerLabel(lab, "webapp-2", lab.get("WEBAPP_2_ID"))));
+    }
 }
