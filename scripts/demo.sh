@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The lab's demo: installs what is missing (scripts/toolchain.sh), then starts the x509 scenario with fixed
-# container names, prints what to try, and runs until Ctrl-C, removing everything it started on exit.
+# The lab's demo: installs what is missing (scripts/toolchain.sh), then starts SPIRE, customer-service (nginx +
+# Envoy with the rbac policy), webapp and webapp-2 with fixed container names, prints the URLs to open, and runs
+# until Ctrl-C, removing everything it started on exit.
 set -Eeuo pipefail
 source "$(dirname "$0")/lib.sh"
 trap on_error ERR
@@ -9,8 +10,11 @@ cd "$LAB_ROOT"
 bash scripts/toolchain.sh
 
 step "build the lab's Java modules" "run 'mvn -B install -DskipTests -DskipITs' and read its error"
-mvn -B -q --no-transfer-progress install -DskipTests -DskipITs -pl lab-harness -am
+mvn -B -q --no-transfer-progress install -DskipTests -DskipITs -pl lab-harness,webapp -am
 
-step "start the x509 scenario (Ctrl-C stops and removes it)"
+step "start SPIRE, customer-service, webapp and webapp-2 (Ctrl-C stops and removes them)"
 export TESTCONTAINERS_RYUK_DISABLED=true TESTCONTAINERS_HOST_OVERRIDE=localhost
-exec mvn -B -q --no-transfer-progress -pl lab-harness exec:java -Dexec.mainClass=org.spiffelab.harness.Demo
+# The JVM removes its containers on Ctrl-C; the socket volume ("<prefix>-agent-socket", prefix "lab" in Demo.java)
+# can outlive a JVM cut short, so remove it here too.
+trap 'docker volume rm -f lab-agent-socket >/dev/null 2>&1 || true' EXIT
+mvn -B -q --no-transfer-progress -pl lab-harness exec:java -Dexec.mainClass=org.spiffelab.harness.Demo

@@ -125,6 +125,14 @@ if [ "$LAB_IMAGES" = local ]; then
 fi
 
 # ---------------------------------------------------------------------------------------------------
+step "Chromium and chromedriver (browser tests)" "apt-get install chromium chromium-driver"
+if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then
+  info "$(/usr/bin/chromium --version 2>/dev/null | head -1)"
+else
+  apt_install chromium chromium-driver
+fi
+
+# ---------------------------------------------------------------------------------------------------
 step "toolbox image" "the toolbox is built from the base image and the spire-agent image; both must exist or be pullable"
 build_image "$TOOLBOX_IMAGE" "$LAB_ROOT/docker/toolbox" \
   "BASE_IMAGE=$(image_for BASE)" "SPIRE_AGENT_IMAGE=$(image_for SPIRE_AGENT)"

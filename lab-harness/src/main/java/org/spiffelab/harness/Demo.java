@@ -14,7 +14,7 @@ public final class Demo {
     public static void main(String[] args) throws InterruptedException {
         LabProperties lab = LabProperties.load();
         String prefix = "lab";
-        LabStack stack = new LabStack(lab, LabImages.fromEnvironment(lab), StackSpec.x509(lab), prefix,
+        LabStack stack = new LabStack(lab, LabImages.fromEnvironment(lab), StackSpec.rbac(lab), prefix,
                 line -> System.out.println("==> " + line));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -22,37 +22,37 @@ public final class Demo {
             stack.close();
             stopped.countDown();
         }));
+        WebappContainer webapp;
+        WebappContainer webapp2;
         try {
             stack.removeLeftovers();
             stack.start();
-            ToolboxContainer webapp = stack.startWorkload("webapp");
-            org.awaitility.Awaitility.await("webapp's X.509-SVID").atMost(java.time.Duration.ofSeconds(30))
-                    .until(() -> webapp.fetchX509Svid().getExitCode() == 0);
+            webapp = stack.startWebapp("webapp", java.util.Map.of());
+            webapp2 = stack.startWebapp("webapp-2", java.util.Map.of());
         } catch (RuntimeException e) {
             System.err.println("\nThe demo could not start: " + e.getMessage());
             Diagnostics.dump(stack, java.nio.file.Path.of("target", "demo-diagnostics"));
             System.exit(1);
+            return;
         }
-        String tls = lab.get("ENVOY_TLS_PORT");
         System.out.printf("""
 
-                The x509 scenario is running. Try, in another terminal:
+                The lab is running (scenarios x509 + rbac). Open in a browser:
 
-                  # the webapp workload fetched its X.509-SVID from the Workload API into tmpfs; call customer-service with it:
-                  docker exec %1$s-workload-webapp curl -sS --cert /dev/shm/svid/svid.0.pem --key /dev/shm/svid/svid.0.key \\
-                      --cacert /dev/shm/svid/bundle.0.pem https://customer-service:%2$s/api/customers/1001/balance
+                  webapp    %1$s/   allowed by customer-service's RBAC policy: shows the customer's balance
+                  webapp-2  %2$s/   valid SVID, not allowed: shows "RBAC: access denied"
 
-                  # without a client certificate the TLS handshake fails:
-                  docker exec %1$s-workload-webapp curl -sS --cacert /dev/shm/svid/bundle.0.pem https://customer-service:%2$s/api/customers
+                Then look behind the scenes, in another terminal:
 
-                  # Envoy's certificates, delivered by the SPIRE agent over SDS (admin is on the pod's loopback):
-                  docker exec %1$s-pod-probe curl -s http://127.0.0.1:%3$s/certs
+                  # Envoy's certificate and trust bundle, delivered by the SPIRE agent over SDS:
+                  docker exec %3$s-pod-probe curl -s http://127.0.0.1:%4$s/certs
+                  # RBAC decisions so far:
+                  docker exec %3$s-pod-probe curl -s http://127.0.0.1:%4$s/stats?filter=rbac
+                  # the registration entries (docker label selectors):
+                  docker exec %3$s-spire-server /opt/spire/bin/spire-server entry show
 
-                  # the registration entries:
-                  docker exec %1$s-spire-server /opt/spire/bin/spire-server entry show
-
-                Envoy's TLS listener is also published on the host: localhost:%4$d. Press Ctrl-C to stop and clean up.
-                """, prefix, tls, lab.get("ENVOY_ADMIN_PORT"), stack.pod().publishedTlsPort());
+                Press Ctrl-C to stop and remove everything.
+                """, webapp.url(), webapp2.url(), prefix, lab.get("ENVOY_ADMIN_PORT"));
         stopped.await();
     }
 }

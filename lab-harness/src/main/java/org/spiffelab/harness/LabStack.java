@@ -109,9 +109,14 @@ public final class LabStack implements AutoCloseable {
      * /healthz (an SVID is held).
      */
     public WebappContainer startWebapp(String workload, java.util.Map<String, String> env) {
-        progress.accept("[" + spec.scenario() + "] " + workload + " (webapp image on " + images.jre() + ")");
-        WebappContainer webapp = track(new WebappContainer(lab, WebappImage.build(lab, images), workload, socketVolume, env)
-                .withNetwork(network).withNetworkAliases(workload));
+        return startWebapp(workload, workload, env);
+    }
+
+    /** As {@link #startWebapp(String, java.util.Map)}, for a second instance of a workload under another name ({@code instance}). */
+    public WebappContainer startWebapp(String instance, String workload, java.util.Map<String, String> env) {
+        progress.accept("[" + spec.scenario() + "] " + instance + " attested as " + workload + " (webapp image on " + images.jre() + ")");
+        WebappContainer webapp = track(new WebappContainer(lab, WebappImage.build(lab, images), instance, workload, socketVolume, env)
+                .withNetwork(network).withNetworkAliases(instance));
         webapp.start();
         java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
         awaitReady(workload + " /healthz", () -> {

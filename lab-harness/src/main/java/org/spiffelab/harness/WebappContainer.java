@@ -9,15 +9,16 @@ public final class WebappContainer extends LabContainer<WebappContainer> {
 
     public static final int PORT = 8080;
 
-    public WebappContainer(LabProperties lab, String image, String workload, String socketVolume, Map<String, String> env) {
-        super(image, workload);
+    public WebappContainer(LabProperties lab, String image, String instance, String workload, String socketVolume,
+                           Map<String, String> env) {
+        super(image, instance);
         withLabel(lab.get("WORKLOAD_LABEL"), workload);
         withVolume(socketVolume, lab.get("SPIRE_AGENT_SOCKET_DIR"), true);
         withEnv("SPIFFE_ENDPOINT_SOCKET", "unix:" + lab.get("SPIRE_AGENT_SOCKET"));
         withEnv("CUSTOMER_SERVICE_URL", "https://" + CustomerServicePod.HOSTNAME + ":" + lab.get("ENVOY_TLS_PORT"));
         withEnv("CUSTOMER_SERVICE_ID", lab.get("CUSTOMER_SERVICE_ID"));
         withEnv("PORT", Integer.toString(PORT));
-        withEnv("TITLE", workload);
+        withEnv("TITLE", instance);
         withEnv(env);
         withExposedPorts(PORT);
     }

@@ -16,6 +16,7 @@ import java.security.cert.TrustAnchor;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeAll;
@@ -27,6 +28,7 @@ import org.spiffelab.harness.StackExtension;
 import org.spiffelab.harness.StackSpec;
 import org.spiffelab.harness.SvidPem;
 import org.spiffelab.harness.ToolboxContainer;
+import org.spiffelab.harness.WebappContainer;
 import org.testcontainers.containers.Container.ExecResult;
 import org.awaitility.Awaitility;
 
@@ -146,6 +148,29 @@ class X509ScenarioIT {
 
         ExecResult outside = webapp.curl("http://customer-service:" + nginxPort + "/api/customers");
         assertThat(outside.getExitCode()).as("curl exit code (7 = connection refused)").isEqualTo(7);
+    }
+
+    @Test
+    void webappPageShowsTheBalanceFetchedOverMtls() throws Exception {
+        WebappContainer portal = stack.startWebapp("webapp", Map.of());
+        JsonNode view = Portal.view(portal);
+        JsonNode expected = JSON.readTree(Files.readString(lab.file("customer-service/nginx/html/api/customers/1001/balance.json")));
+        assertThat(view.path("result").path("balance")).isEqualTo(expected);
+        assertThat(view.path("identity").path("spiffeId").asText()).isEqualTo(lab.get("WEBAPP_ID"));
+        assertThat(view.path("identity").path("trustDomain").asText()).isEqualTo(lab.get("TRUST_DOMAIN"));
+        assertThat(view.path("identity").path("peer").asText()).isEqualTo(lab.get("CUSTOMER_SERVICE_ID"));
+        assertThat(Portal.page(portal)).contains(expected.path("available").asText() + " EUR", "Ada Lovelace");
+    }
+
+    @Test
+    void webappExpectingAnotherServerIdRefusesTheConnectionAndSaysSo() throws Exception {
+        String wrongId = "spiffe://" + lab.get("TRUST_DOMAIN") + "/ns/" + lab.get("NAMESPACE") + "/sa/payments";
+        WebappContainer portal = stack.startWebapp("webapp-pinned-wrong", "webapp", Map.of("CUSTOMER_SERVICE_ID", wrongId));
+        JsonNode result = Portal.view(portal).path("result");
+        assertThat(result.path("reason").asText()).isEqualTo("SERVER_NOT_TRUSTED");
+        assertThat(result.path("message").asText()).contains(lab.get("CUSTOMER_SERVICE_ID")).contains(wrongId);
+        assertThat(result.has("balance")).isFalse();
+        assertThat(Portal.page(portal)).contains("Refused to talk to an unexpected server").doesNotContain("Exception");
     }
 
     private static MtlsProbe probeAs(SvidPem svid) throws Exception {
