@@ -133,8 +133,8 @@ else
 fi
 
 # ---------------------------------------------------------------------------------------------------
-step "toolbox image" "the toolbox is built from the base image and the spire-agent image; both must exist or be pullable"
+step "toolbox image" "the toolbox is built from the base and SPIRE images; they must exist or be pullable"
 build_image "$TOOLBOX_IMAGE" "$LAB_ROOT/docker/toolbox" \
-  "BASE_IMAGE=$(image_for BASE)" "SPIRE_AGENT_IMAGE=$(image_for SPIRE_AGENT)"
+  "BASE_IMAGE=$(image_for BASE)" "SPIRE_AGENT_IMAGE=$(image_for SPIRE_AGENT)" "SPIRE_SERVER_IMAGE=$(image_for SPIRE_SERVER)"
 
 printf '\n==> toolchain ready in %ss\n' "$((SECONDS - started))"

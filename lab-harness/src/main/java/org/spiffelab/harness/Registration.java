@@ -16,6 +16,27 @@ public record Registration(String workload, String spiffeId, List<String> select
                 List.of("docker:label:" + lab.get("WORKLOAD_LABEL") + ":" + workload), List.of(dnsNames), 0);
     }
 
+    /** The entries of docker/spire/registrations.txt, SPIFFE IDs resolved from lab.properties. */
+    public static List<Registration> fromFile(LabProperties lab) {
+        try {
+            List<Registration> entries = new java.util.ArrayList<>();
+            for (String raw : java.nio.file.Files.readAllLines(lab.file("docker/spire/registrations.txt"))) {
+                String line = raw.strip();
+                if (line.isEmpty() || line.startsWith("#")) {
+                    continue;
+                }
+                String[] fields = line.split("\\s+");
+                if (fields.length < 2) {
+                    throw new IllegalStateException("docker/spire/registrations.txt: expected '<workload> <ID key> [dns...]', got: " + raw);
+                }
+                entries.add(dockerLabel(lab, fields[0], lab.get(fields[1]), java.util.Arrays.copyOfRange(fields, 2, fields.length)));
+            }
+            return List.copyOf(entries);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     public Registration withX509SvidTtl(int seconds) {
         return new Registration(workload, spiffeId, selectors, dnsNames, seconds);
     }

@@ -12,17 +12,11 @@ public record StackSpec(String scenario, String envoyConfig, List<Registration> 
 
     /** Scenario {@code x509}: Envoy takes its SVID and bundle from the SPIRE agent's SDS; webapp is a registered client. */
     public static StackSpec x509(LabProperties lab) {
-        return new StackSpec("x509", "customer-service/envoy/envoy-x509.yaml", List.of(
-                // The DNS name lets ordinary TLS clients (curl) connect by name; SPIFFE-aware clients check the ID.
-                Registration.dockerLabel(lab, "customer-service", lab.get("CUSTOMER_SERVICE_ID"), CustomerServicePod.HOSTNAME),
-                Registration.dockerLabel(lab, "webapp", lab.get("WEBAPP_ID"))));
+        return new StackSpec("x509", "customer-service/envoy/envoy-x509.yaml", Registration.fromFile(lab));
     }
 
     /** Scenario {@code rbac}: x509 plus Envoy's RBAC filter; webapp-2 holds a valid SVID the policy does not allow. */
     public static StackSpec rbac(LabProperties lab) {
-        return new StackSpec("rbac", "customer-service/envoy/envoy-rbac.yaml", List.of(
-                Registration.dockerLabel(lab, "customer-service", lab.get("CUSTOMER_SERVICE_ID"), CustomerServicePod.HOSTNAME),
-                Registration.dockerLabel(lab, "webapp", lab.get("WEBAPP_ID")),
-                Registration.dockerLabel(lab, "webapp-2", lab.get("WEBAPP_2_ID"))));
+        return new StackSpec("rbac", "customer-service/envoy/envoy-rbac.yaml", Registration.fromFile(lab));
     }
 }
