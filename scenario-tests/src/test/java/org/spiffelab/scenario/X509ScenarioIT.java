@@ -29,6 +29,7 @@ import org.spiffelab.harness.StackSpec;
 import org.spiffelab.harness.SvidPem;
 import org.spiffelab.harness.ToolboxContainer;
 import org.spiffelab.harness.WebappContainer;
+import org.spiffelab.harness.pki.TestCa;
 import org.testcontainers.containers.Container.ExecResult;
 import org.awaitility.Awaitility;
 
@@ -105,10 +106,13 @@ class X509ScenarioIT {
 
     @Test
     void certificateFromAnotherCaWithTheSameSpiffeIdFailsTheHandshake() throws Exception {
-        ForeignCa impostor = new ForeignCa(lab.get("TRUST_DOMAIN_ID"));
-        ForeignCa.Leaf leaf = impostor.issue(lab.get("WEBAPP_ID"));
+        // Same trust domain name, same SPIFFE ID, different keys.
+        TestCa impostor = new TestCa(lab.get("TRUST_DOMAIN"));
+        TestCa.Leaf leaf = impostor.issue(lab.get("WEBAPP_ID"));
         long before = stack.envoyStat(LISTENER_STATS + "ssl.fail_verify_error");
-        MtlsProbe.Outcome outcome = MtlsProbe.withClientCertificate(leaf.chain(), leaf.key(), spireBundle)
+        MtlsProbe.Outcome outcome = MtlsProbe.withClientCertificate(
+                java.util.stream.Stream.concat(leaf.chain().stream(), java.util.stream.Stream.of(impostor.certificate())).toList(),
+                leaf.key(), spireBundle)
                 .get("localhost", stack.pod().publishedTlsPort(), "/api/customers");
         assertThat(outcome.failed()).as("an impostor certificate must not get a response").isTrue();
         assertThat(outcome.status()).isEqualTo(-1);

@@ -1,0 +1,87 @@
+package org.spiffelab.sds;
+
+import io.envoyproxy.envoy.config.core.v3.Node;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import org.spiffelab.sds.config.AgentConfig;
+import org.spiffelab.sds.config.AgentConfigLoader;
+import org.spiffelab.sds.config.ConfigException;
+import org.spiffelab.sds.sds.SdsService;
+import org.spiffelab.sds.sds.SecretResolver;
+import org.spiffelab.sds.sds.ValidationMode;
+import org.spiffelab.sds.server.SdsServer;
+import org.spiffelab.sds.workload.WorkloadApi;
+import org.spiffelab.sds.workload.WorkloadWatcher;
+
+/**
+ * {@code sds-agent [run] [--field=value ...]} serves SDS; {@code sds-agent dump} prints what it would serve.
+ * Settings: see {@link AgentConfigLoader}.
+ */
+public final class SdsAgentMain {
+
+    private SdsAgentMain() {
+    }
+
+    public static void main(String[] argv) throws Exception {
+        List<String> args = new ArrayList<>(Arrays.asList(argv));
+        String command = !args.isEmpty() && !args.get(0).startsWith("--") ? args.remove(0) : "run";
+        AgentConfig config;
+        try {
+            config = AgentConfigLoader.load(args, Map.copyOf(System.getenv()));
+        } catch (ConfigException e) {
+            System.err.println("sds-agent: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        // Before the first logger exists.
+        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", config.logLevel());
+        System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");
+        switch (command) {
+            case "run" -> run(config);
+            case "dump" -> dump(config);
+            default -> {
+                System.err.println("sds-agent: unknown command '" + command + "'; use run (default) or dump");
+                System.exit(2);
+            }
+        }
+    }
+
+    private static void run(AgentConfig config) throws Exception {
+        WorkloadWatcher watcher = new WorkloadWatcher(() -> WorkloadApi.client(config.workloadApiSocket()), config.workloadApiSocket());
+        SdsService sds = new SdsService(new SecretResolver(config.aliases()), config.disableSpiffeCertValidation(), watcher::current);
+        SdsServer server = new SdsServer(config.sdsSocket(), config.sdsSocketMode(), config.tcpAddress(), sds);
+        watcher.addListener(sds);
+        watcher.addListener(snapshot -> server.serving(true));
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            watcher.close();
+            stopped.countDown();
+        }, "shutdown"));
+        watcher.start();
+        if (!watcher.awaitFirst(config.svidTimeout())) {
+            org.slf4j.LoggerFactory.getLogger(SdsAgentMain.class).warn(
+                    "no SVID after {}s from {}: is this workload registered? Serving once one arrives.",
+                    config.svidTimeout().toSeconds(), config.workloadApiSocket());
+        }
+        stopped.await();
+    }
+
+    private static void dump(AgentConfig config) throws InterruptedException {
+        try (WorkloadWatcher watcher = new WorkloadWatcher(() -> WorkloadApi.client(config.workloadApiSocket()),
+                config.workloadApiSocket())) {
+            watcher.start();
+            if (!watcher.awaitFirst(config.svidTimeout())) {
+                System.err.println("sds-agent: no SVID after " + config.svidTimeout().toSeconds() + "s from "
+                        + config.workloadApiSocket() + ": is this workload registered?");
+                System.exit(3);
+            }
+            Dump.print(watcher.current(), config.aliases(),
+                    ValidationMode.forNode(Node.getDefaultInstance(), config.disableSpiffeCertValidation()), System.out);
+        }
+        System.exit(0);
+    }
+}

@@ -1,0 +1,20 @@
+package org.spiffelab.sds.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Set;
+import org.spiffelab.sds.sds.Aliases;
+
+/**
+ * sds-agent's settings, validated (see {@link AgentConfigLoader} for where they come from).
+ *
+ * @param workloadApiSocket           the SPIFFE Workload API, {@code unix:/path}
+ * @param sdsSocket                   where Envoy connects (a Unix socket path)
+ * @param sdsSocketMode               permissions of that socket, e.g. rw-rw---- (never world-writable)
+ * @param tcpAddress                  optional host:port for development, or null
+ * @param disableSpiffeCertValidation serve validation contexts as trusted_ca instead of the SPIFFE validator
+ */
+public record AgentConfig(String workloadApiSocket, Path sdsSocket, Set<java.nio.file.attribute.PosixFilePermission> sdsSocketMode,
+                          String tcpAddress, Aliases aliases, boolean disableSpiffeCertValidation, String logLevel,
+                          Duration svidTimeout) {
+}

@@ -1,0 +1,104 @@
+package org.spiffelab.sds.server;
+
+import io.grpc.Server;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerDomainSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
+import io.grpc.protobuf.services.HealthStatusManager;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.spiffelab.sds.sds.SdsService;
+
+/** gRPC on a Unix socket (and optionally TCP for development): SDS plus grpc.health.v1, with a graceful stop. */
+public final class SdsServer implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SdsServer.class);
+    private static final int MAX_MESSAGE = 4 * 1024 * 1024;
+    private static final String SDS_SERVICE = "envoy.service.secret.v3.SecretDiscoveryService";
+
+    private final Path socket;
+    private final HealthStatusManager health = new HealthStatusManager();
+    private final EventLoopGroup boss = new EpollEventLoopGroup(1);
+    private final EventLoopGroup workers = new EpollEventLoopGroup(2);
+    private final List<Server> servers = new ArrayList<>();
+
+    public SdsServer(Path socket, Set<PosixFilePermission> mode, String tcpAddress, SdsService sds) throws IOException {
+        this.socket = socket;
+        removeStaleSocket(socket);
+        Files.createDirectories(socket.getParent());
+        health.setStatus("", ServingStatus.NOT_SERVING);
+        health.setStatus(SDS_SERVICE, ServingStatus.NOT_SERVING);
+        servers.add(NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toString()))
+                .channelType(EpollServerDomainSocketChannel.class).bossEventLoopGroup(boss).workerEventLoopGroup(workers)
+                .maxInboundMessageSize(MAX_MESSAGE)
+                .addService(sds).addService(health.getHealthService()).build().start());
+        // The socket is created with the process umask; narrow it at once to the configured mode.
+        Files.setPosixFilePermissions(socket, mode);
+        LOG.info("SDS on unix:{} (mode {})", socket, java.nio.file.attribute.PosixFilePermissions.toString(mode));
+        if (tcpAddress != null) {
+            int colon = tcpAddress.lastIndexOf(':');
+            servers.add(NettyServerBuilder.forAddress(new InetSocketAddress(tcpAddress.substring(0, colon),
+                            Integer.parseInt(tcpAddress.substring(colon + 1))))
+                    .maxInboundMessageSize(MAX_MESSAGE).addService(sds).addService(health.getHealthService()).build().start());
+            LOG.warn("SDS also on tcp:{} (development only: anyone who reaches it gets this workload's keys)", tcpAddress);
+        }
+    }
+
+    /** The TCP port actually bound (when tcp_address asked for port 0), or -1. */
+    public int tcpPort() {
+        return servers.size() > 1 ? servers.get(1).getPort() : -1;
+    }
+
+    public void serving(boolean serving) {
+        ServingStatus status = serving ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
+        health.setStatus("", status);
+        health.setStatus(SDS_SERVICE, status);
+    }
+
+    private static void removeStaleSocket(Path socket) throws IOException {
+        if (Files.exists(socket, LinkOption.NOFOLLOW_LINKS)) {
+            if (Files.isRegularFile(socket, LinkOption.NOFOLLOW_LINKS) || Files.isDirectory(socket, LinkOption.NOFOLLOW_LINKS)) {
+                throw new IOException(socket + " exists and is not a socket: refusing to replace it");
+            }
+            Files.delete(socket);
+        }
+    }
+
+    @Override
+    public void close() {
+        health.enterTerminalState();
+        for (Server server : servers) {
+            server.shutdown();
+        }
+        for (Server server : servers) {
+            try {
+                if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
+                    server.shutdownNow();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                server.shutdownNow();
+            }
+        }
+        boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        try {
+            Files.deleteIfExists(socket);
+        } catch (IOException e) {
+            LOG.warn("could not remove {}: {}", socket, e.toString());
+        }
+    }
+}

@@ -1,0 +1,51 @@
+package org.spiffelab.sds.workload;
+
+import io.spiffe.bundle.x509bundle.X509Bundle;
+import io.spiffe.spiffeid.TrustDomain;
+import io.spiffe.svid.x509svid.X509Svid;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * One update from the Workload API: every SVID of this workload (the first is the default) and every bundle (own and
+ * federated), with the version the SDS server announces for it. Immutable; keys live only in memory.
+ */
+public record WorkloadSnapshot(long version, List<X509Svid> svids, Map<TrustDomain, X509Bundle> bundles) {
+
+    public WorkloadSnapshot {
+        svids = List.copyOf(svids);
+        TreeMap<TrustDomain, X509Bundle> sorted = new TreeMap<>(Comparator.comparing(TrustDomain::getName));
+        sorted.putAll(bundles);
+        bundles = java.util.Collections.unmodifiableMap(sorted);
+    }
+
+    /** The trust domain of the default SVID: whose bundle {@code ROOTCA} names. */
+    public TrustDomain ownTrustDomain() {
+        return svids.isEmpty() ? null : svids.get(0).getSpiffeId().getTrustDomain();
+    }
+
+    /** Whether these SVIDs and bundles are the ones {@code snapshot} already holds (same certificates). */
+    static boolean sameContent(WorkloadSnapshot snapshot, List<X509Svid> svids, Map<TrustDomain, X509Bundle> bundles) {
+        if (snapshot.svids().size() != svids.size() || !snapshot.bundles().keySet().equals(bundles.keySet())) {
+            return false;
+        }
+        for (int i = 0; i < svids.size(); i++) {
+            if (!snapshot.svids().get(i).getSpiffeId().equals(svids.get(i).getSpiffeId())
+                    || !snapshot.svids().get(i).getChain().equals(svids.get(i).getChain())) {
+                return false;
+            }
+        }
+        for (Map.Entry<TrustDomain, X509Bundle> bundle : bundles.entrySet()) {
+            if (!snapshot.bundles().get(bundle.getKey()).getX509Authorities().equals(bundle.getValue().getX509Authorities())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    public String versionInfo() {
+        return Long.toString(version);
+    }
+}

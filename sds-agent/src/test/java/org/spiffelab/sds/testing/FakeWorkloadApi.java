@@ -1,0 +1,109 @@
+package org.spiffelab.sds.testing;
+
+import io.grpc.Metadata;
+import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.grpc.Status;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerDomainSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
+import io.grpc.stub.StreamObserver;
+import io.spiffe.workloadapi.grpc.SpiffeWorkloadAPIGrpc;
+import io.spiffe.workloadapi.grpc.Workload.X509SVIDRequest;
+import io.spiffe.workloadapi.grpc.Workload.X509SVIDResponse;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * An in-JVM SPIFFE Workload API on a Unix socket: the X.509 stream only, fed by the test ({@link #publish}), with
+ * the {@code workload.spiffe.io: true} header required as SPIRE requires it. {@link #dropStreams()} simulates an outage.
+ */
+public final class FakeWorkloadApi implements AutoCloseable {
+
+    private static final Metadata.Key<String> SECURITY_HEADER = Metadata.Key.of("workload.spiffe.io", Metadata.ASCII_STRING_MARSHALLER);
+
+    private final Path socket;
+    private final EventLoopGroup group = new EpollEventLoopGroup(1);
+    private final Server server;
+    private final List<StreamObserver<X509SVIDResponse>> streams = new CopyOnWriteArrayList<>();
+    private final AtomicInteger subscriptions = new AtomicInteger();
+    private volatile X509SVIDResponse latest;
+
+    public FakeWorkloadApi(Path socket) throws IOException {
+        this.socket = socket;
+        ServerInterceptor requireHeader = new ServerInterceptor() {
+            @Override
+            public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+                if (!"true".equals(headers.get(SECURITY_HEADER))) {
+                    call.close(Status.INVALID_ARGUMENT.withDescription("security header missing from request"), new Metadata());
+                    return new ServerCall.Listener<>() {
+                    };
+                }
+                return next.startCall(call, headers);
+            }
+        };
+        SpiffeWorkloadAPIGrpc.SpiffeWorkloadAPIImplBase api = new SpiffeWorkloadAPIGrpc.SpiffeWorkloadAPIImplBase() {
+            @Override
+            public void fetchX509SVID(X509SVIDRequest request, StreamObserver<X509SVIDResponse> observer) {
+                subscriptions.incrementAndGet();
+                streams.add(observer);
+                X509SVIDResponse current = latest;
+                if (current != null) {
+                    synchronized (observer) {
+                        observer.onNext(current);
+                    }
+                }
+            }
+        };
+        server = NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toString()))
+                .channelType(EpollServerDomainSocketChannel.class).bossEventLoopGroup(group).workerEventLoopGroup(group)
+                .addService(ServerInterceptors.intercept(api, requireHeader)).build().start();
+    }
+
+    public String address() {
+        return "unix:" + socket;
+    }
+
+    /** Sends an update to every open stream (and to later subscribers). */
+    public void publish(X509SVIDResponse response) {
+        latest = response;
+        for (StreamObserver<X509SVIDResponse> stream : streams) {
+            synchronized (stream) {
+                try {
+                    stream.onNext(response);
+                } catch (RuntimeException e) {
+                    streams.remove(stream);
+                }
+            }
+        }
+    }
+
+    /** Ends every open stream with UNAVAILABLE, as an agent restart would. */
+    public void dropStreams() {
+        for (StreamObserver<X509SVIDResponse> stream : streams) {
+            streams.remove(stream);
+            synchronized (stream) {
+                stream.onError(Status.UNAVAILABLE.withDescription("agent restarting").asRuntimeException());
+            }
+        }
+    }
+
+    public int subscriptions() {
+        return subscriptions.get();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+    }
+}
