@@ -129,7 +129,7 @@ public final class AgentConfigLoader {
             throw new ConfigException("tcp_address must be host:port (development only) or empty, got '" + tcp + "'");
         }
         Aliases aliases = new Aliases(name(v, "default_svid_name"), name(v, "default_bundle_name"), name(v, "default_all_bundles_name"));
-        if (Set.of(aliases.defaultSvid(), aliases.ownBundle(), aliases.allBundles()).size() != 3) {
+        if (new java.util.HashSet<>(List.of(aliases.defaultSvid(), aliases.ownBundle(), aliases.allBundles())).size() != 3) {
             throw new ConfigException("default_svid_name, default_bundle_name and default_all_bundles_name must differ");
         }
         String disable = v.get("disable_spiffe_cert_validation").toLowerCase(Locale.ROOT);
