@@ -37,6 +37,8 @@ public final class LabStack implements AutoCloseable {
     private CustomerServicePod pod;
     private EnvoyContainer envoy;
     private ToolboxContainer podProbe;
+    private SdsAgentContainer sdsAgent;
+    private final String sdsSocketVolume;
 
     /**
      * @param namePrefix fixed container names (for the demo) or null for Docker's random names (tests)
@@ -50,6 +52,7 @@ public final class LabStack implements AutoCloseable {
         this.progress = progress;
         this.socketVolume = (namePrefix == null ? "spire-envoy-lab-" + UUID.randomUUID().toString().substring(0, 8) : namePrefix)
                 + "-agent-socket";
+        this.sdsSocketVolume = socketVolume.replace("-agent-socket", "-sds-socket");
     }
 
     public LabStack start() {
@@ -84,7 +87,20 @@ public final class LabStack implements AutoCloseable {
         awaitReady("nginx /healthz on the pod's loopback", () -> "200".equals(podHttpStatus(lab.port("NGINX_PORT"), "/healthz")),
                 "is customer-service/nginx/nginx.conf valid? see the nginx log");
 
-        envoy = track(new EnvoyContainer(lab, images, lab.file(spec.envoyConfig()), "customer-service", socketVolume));
+        String envoySocketVolume = socketVolume;
+        String envoyAttestedAs = "customer-service";
+        if (spec.sdsAgent()) {
+            progress.accept("[" + spec.scenario() + "] sds-agent (Java SDS server, attested as customer-service)");
+            sdsAgent = track(new SdsAgentContainer(lab, ModuleImage.sdsAgent(lab, images), "customer-service", socketVolume,
+                    sdsSocketVolume));
+            pod.adopt(sdsAgent);
+            sdsAgent.start();
+            awaitReady("sds-agent health (grpc.health.v1)", sdsAgent::healthy,
+                    "see the sds-agent log: did it get an SVID from the SPIRE agent?");
+            envoySocketVolume = sdsSocketVolume;
+            envoyAttestedAs = null;
+        }
+        envoy = track(new EnvoyContainer(lab, images, lab.file(spec.envoyConfig()), envoyAttestedAs, envoySocketVolume));
         pod.adopt(envoy);
         envoy.start();
         awaitReady("Envoy /ready", () -> "200".equals(podHttpStatus(lab.port("ENVOY_ADMIN_PORT"), "/ready")),
@@ -115,7 +131,7 @@ public final class LabStack implements AutoCloseable {
     /** As {@link #startWebapp(String, java.util.Map)}, for a second instance of a workload under another name ({@code instance}). */
     public WebappContainer startWebapp(String instance, String workload, java.util.Map<String, String> env) {
         progress.accept("[" + spec.scenario() + "] " + instance + " attested as " + workload + " (webapp image on " + images.jre() + ")");
-        WebappContainer webapp = track(new WebappContainer(lab, WebappImage.build(lab, images), instance, workload, socketVolume, env)
+        WebappContainer webapp = track(new WebappContainer(lab, ModuleImage.webapp(lab, images), instance, workload, socketVolume, env)
                 .withNetwork(network).withNetworkAliases(instance));
         webapp.start();
         java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
@@ -206,7 +222,8 @@ public final class LabStack implements AutoCloseable {
         if (network != null) {
             network.close();
         }
-        removeVolume();
+        removeVolume(socketVolume);
+        removeVolume(sdsSocketVolume);
     }
 
     /** Removes what an earlier run with the same fixed names left behind (a killed demo). */
@@ -224,16 +241,17 @@ public final class LabStack implements AutoCloseable {
                 }
             }
         }
-        removeVolume();
+        removeVolume(socketVolume);
+        removeVolume(sdsSocketVolume);
     }
 
-    private void removeVolume() {
+    private void removeVolume(String volume) {
         var docker = DockerClientFactory.instance().client();
-        if (docker.listVolumesCmd().exec().getVolumes().stream().anyMatch(v -> v.getName().equals(socketVolume))) {
+        if (docker.listVolumesCmd().exec().getVolumes().stream().anyMatch(v -> v.getName().equals(volume))) {
             try {
-                docker.removeVolumeCmd(socketVolume).exec();
+                docker.removeVolumeCmd(volume).exec();
             } catch (RuntimeException e) {
-                progress.accept("could not remove volume " + socketVolume + ": " + e.getMessage());
+                progress.accept("could not remove volume " + volume + ": " + e.getMessage());
             }
         }
     }

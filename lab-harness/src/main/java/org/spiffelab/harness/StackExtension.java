@@ -15,11 +15,21 @@ import org.junit.jupiter.api.extension.TestWatcher;
  */
 public final class StackExtension implements BeforeAllCallback, AfterAllCallback, TestWatcher {
 
+    private static volatile LabStack current;
+
     private final Function<LabProperties, StackSpec> spec;
     private LabStack stack;
 
     public StackExtension(Function<LabProperties, StackSpec> spec) {
         this.spec = spec;
+    }
+
+    /** The stack of the test class running now: lets a shared base class of scenario tests reach it. */
+    public static LabStack current() {
+        if (current == null) {
+            throw new IllegalStateException("no stack is started: register a StackExtension in the test class");
+        }
+        return current;
     }
 
     public LabStack stack() {
@@ -35,6 +45,7 @@ public final class StackExtension implements BeforeAllCallback, AfterAllCallback
         stack = new LabStack(lab, LabImages.fromEnvironment(lab), spec.apply(lab), null, line -> System.out.println("==> " + line));
         try {
             stack.start();
+            current = stack;
         } catch (RuntimeException | Error e) {
             Diagnostics.dump(stack, reports(context, "start-up"));
             stack.close();
@@ -55,6 +66,7 @@ public final class StackExtension implements BeforeAllCallback, AfterAllCallback
         if (stack != null) {
             stack.close();
         }
+        current = null;
     }
 
     private static Path reports(ExtensionContext context, String name) {

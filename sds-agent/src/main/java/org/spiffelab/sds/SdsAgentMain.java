@@ -42,8 +42,9 @@ public final class SdsAgentMain {
         switch (command) {
             case "run" -> run(config);
             case "dump" -> dump(config);
+            case "health" -> health(config);
             default -> {
-                System.err.println("sds-agent: unknown command '" + command + "'; use run (default) or dump");
+                System.err.println("sds-agent: unknown command '" + command + "'; use run (default), dump or health");
                 System.exit(2);
             }
         }
@@ -68,6 +69,28 @@ public final class SdsAgentMain {
                     config.svidTimeout().toSeconds(), config.workloadApiSocket());
         }
         stopped.await();
+    }
+
+    /** Exit 0 when the agent on sds_socket reports SERVING (for container health checks). */
+    private static void health(AgentConfig config) throws InterruptedException {
+        io.grpc.netty.shaded.io.netty.channel.EventLoopGroup group = new io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup(1);
+        io.grpc.ManagedChannel channel = io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder
+                .forAddress(new io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress(config.sdsSocket().toString()))
+                .channelType(io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel.class)
+                .eventLoopGroup(group).usePlaintext().build();
+        int exit;
+        try {
+            var status = io.grpc.health.v1.HealthGrpc.newBlockingStub(channel).withDeadlineAfter(3, java.util.concurrent.TimeUnit.SECONDS)
+                    .check(io.grpc.health.v1.HealthCheckRequest.getDefaultInstance()).getStatus();
+            System.out.println(status);
+            exit = status == io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING ? 0 : 1;
+        } catch (io.grpc.StatusRuntimeException e) {
+            System.out.println("unreachable: " + e.getStatus());
+            exit = 1;
+        }
+        channel.shutdownNow();
+        group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS);
+        System.exit(exit);
     }
 
     private static void dump(AgentConfig config) throws InterruptedException {

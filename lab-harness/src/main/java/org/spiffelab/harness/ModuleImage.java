@@ -1,0 +1,43 @@
+package org.spiffelab.harness;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import org.testcontainers.images.builder.ImageFromDockerfile;
+
+/**
+ * Builds the image of one of the lab's Java modules from docker/&lt;module&gt;/Dockerfile and the packaged module
+ * (&lt;module&gt;/target/&lt;module&gt;.jar and lib/), once per JVM.
+ */
+public final class ModuleImage {
+
+    private static final Map<String, String> BUILT = new HashMap<>();
+
+    private ModuleImage() {
+    }
+
+    public static String webapp(LabProperties lab, LabImages images) {
+        return build(lab, images, "webapp", images.webapp());
+    }
+
+    public static String sdsAgent(LabProperties lab, LabImages images) {
+        return build(lab, images, "sds-agent", lab.get("SDS_AGENT_IMAGE"));
+    }
+
+    private static synchronized String build(LabProperties lab, LabImages images, String module, String name) {
+        return BUILT.computeIfAbsent(module, m -> {
+            Path target = lab.root().resolve(m + "/target");
+            if (!Files.isRegularFile(target.resolve(m + ".jar")) || !Files.isDirectory(target.resolve("lib"))) {
+                throw new IllegalStateException(m + "/target/" + m + ".jar not found: build it first (mvn -pl " + m
+                        + " -am package -DskipTests)");
+            }
+            return new ImageFromDockerfile(name, false)
+                    .withFileFromPath("Dockerfile", lab.file("docker/" + m + "/Dockerfile"))
+                    .withFileFromPath("target/" + m + ".jar", target.resolve(m + ".jar"))
+                    .withFileFromPath("target/lib", target.resolve("lib"))
+                    .withBuildArg("JRE_IMAGE", images.jre())
+                    .get();
+        });
+    }
+}
