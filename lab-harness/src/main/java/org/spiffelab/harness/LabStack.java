@@ -206,6 +206,21 @@ public final class LabStack implements AutoCloseable {
         return podProbe;
     }
 
+    /** The named volume holding the SPIRE agent's socket. */
+    public String spireSocketVolume() {
+        return socketVolume;
+    }
+
+    /** The named volume holding sds-agent's socket (scenario sds-agent). */
+    public String sdsSocketVolume() {
+        return sdsSocketVolume;
+    }
+
+    /** The sds-agent image (built on first use). */
+    public String sdsAgentImage() {
+        return ModuleImage.sdsAgent(lab, images);
+    }
+
     public List<LabContainer<?>> containers() {
         return List.copyOf(containers);
     }
