@@ -52,7 +52,7 @@ public final class SdsFanOutBenchmark {
                             com.github.dockerjava.api.model.Bind.parse(stack.spireSocketVolume() + ":" + lab.get("SPIRE_AGENT_SOCKET_DIR") + ":ro"),
                             com.github.dockerjava.api.model.Bind.parse(sdsVolume + ":" + lab.get("SDS_AGENT_SOCKET_DIR") + ":ro")))
                     .withCreateContainerCmdModifier(cmd -> cmd.withEntrypoint("java"))
-                    .withCommand("-Xmx512m", "-cp", "/opt/sds-agent/sds-agent.jar", "org.spiffelab.sds.bench.SdsFanOut",
+                    .withCommand("-Xmx512m", "-Dorg.slf4j.simpleLogger.defaultLogLevel=error", "-cp", "/opt/sds-agent/sds-agent.jar", "org.spiffelab.sds.bench.SdsFanOut",
                             "--streams=" + streams, "--rotations=" + rotations, "--resource=" + lab.get("CUSTOMER_SERVICE_ID"),
                             "--target=spire=unix:" + lab.get("SPIRE_AGENT_SOCKET"), "--target=sds-agent=unix:" + lab.get("SDS_AGENT_SOCKET"))
                     .withStartupCheckStrategy(new OneShotStartupCheckStrategy()

@@ -98,6 +98,7 @@ public final class SdsService extends SecretDiscoveryServiceGrpc.SecretDiscovery
     /** Pushes a new snapshot to every open stream. */
     @Override
     public void onSnapshot(WorkloadSnapshot snapshot) {
+        long started = System.nanoTime();
         for (SdsStream stream : streams) {
             try {
                 stream.push(snapshot);
@@ -105,6 +106,8 @@ public final class SdsService extends SecretDiscoveryServiceGrpc.SecretDiscovery
                 LOG.warn("could not push version {} to a stream: {}", snapshot.version(), e.toString());
             }
         }
+        LOG.info("pushed version {} to {} streams in {} ms", snapshot.version(), streams.size(),
+                (System.nanoTime() - started) / 1_000_000);
     }
 
     public int openStreams() {

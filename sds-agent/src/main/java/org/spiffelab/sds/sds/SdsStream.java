@@ -2,7 +2,6 @@ package org.spiffelab.sds.sds;
 
 import com.google.protobuf.Any;
 import io.envoyproxy.envoy.config.core.v3.Node;
-import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.grpc.Status;
@@ -95,9 +94,9 @@ final class SdsStream implements StreamObserver<DiscoveryRequest> {
     }
 
     private void send(WorkloadSnapshot snapshot) {
-        List<Secret> secrets;
+        List<Any> secrets;
         try {
-            secrets = resolver.resolve(lastRequest.getResourceNamesList(), snapshot,
+            secrets = resolver.resolvePacked(lastRequest.getResourceNamesList(), snapshot,
                     ValidationMode.forNode(node, spiffeValidatorDisabled));
         } catch (UnknownNamesException e) {
             LOG.warn("stream={} node={}: {}", id, node.getId(), e.getMessage());
@@ -107,9 +106,9 @@ final class SdsStream implements StreamObserver<DiscoveryRequest> {
         lastNonce = UUID.randomUUID().toString();
         DiscoveryResponse.Builder response = DiscoveryResponse.newBuilder().setVersionInfo(snapshot.versionInfo())
                 .setTypeUrl(SdsService.SECRET_TYPE_URL).setNonce(lastNonce);
-        secrets.forEach(s -> response.addResources(Any.pack(s)));
-        LOG.info("stream={} node={} sent version={} secrets={}", id, node.getId(), snapshot.version(),
-                secrets.stream().map(Secret::getName).toList());
+        response.addAllResources(secrets);
+        // One line per stream and update would be a thousand lines per rotation: the service logs a summary instead.
+        LOG.debug("stream={} node={} sent version={} names={}", id, node.getId(), snapshot.version(), lastRequest.getResourceNamesList());
         responses.onNext(response.build());
     }
 

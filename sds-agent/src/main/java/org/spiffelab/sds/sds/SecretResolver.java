@@ -23,9 +23,36 @@ import org.spiffelab.sds.workload.WorkloadSnapshot;
 public final class SecretResolver {
 
     private final Aliases aliases;
+    /** Secrets of the latest snapshot by (mode, names): a thousand Envoys asking the same thing cost one encoding. */
+    private final java.util.concurrent.ConcurrentHashMap<String, List<com.google.protobuf.Any>> packed =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    private volatile long packedVersion = -1;
 
     public SecretResolver(Aliases aliases) {
         this.aliases = aliases;
+    }
+
+    /** As {@link #resolve}, packed for a DiscoveryResponse, shared between streams that ask for the same names. */
+    List<com.google.protobuf.Any> resolvePacked(List<String> requested, WorkloadSnapshot snapshot, ValidationMode mode)
+            throws UnknownNamesException {
+        if (packedVersion != snapshot.version()) {
+            synchronized (packed) {
+                if (packedVersion != snapshot.version()) {
+                    packed.clear();
+                    packedVersion = snapshot.version();
+                }
+            }
+        }
+        String key = mode + "|" + String.join("\n", new java.util.TreeSet<>(requested));
+        List<com.google.protobuf.Any> cached = packed.get(key);
+        if (cached != null) {
+            return cached;
+        }
+        List<com.google.protobuf.Any> any = resolve(requested, snapshot, mode).stream().map(com.google.protobuf.Any::pack).toList();
+        if (packedVersion == snapshot.version() && packed.size() < 1000) {
+            packed.put(key, any);
+        }
+        return any;
     }
 
     List<Secret> resolve(List<String> requested, WorkloadSnapshot snapshot, ValidationMode mode) throws UnknownNamesException {
