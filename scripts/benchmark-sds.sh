@@ -5,10 +5,7 @@ set -Eeuo pipefail
 source "$(dirname "$0")/lib.sh"
 trap on_error ERR
 cd "$LAB_ROOT"
-bash scripts/toolchain.sh
-step "build the lab's Java modules" "run 'mvn -B install -DskipTests -DskipITs' and read its error"
-mvn -B -q --no-transfer-progress install -DskipTests -DskipITs
+prepare_java
 step "run the benchmark (about a minute per rotation set)"
-export TESTCONTAINERS_RYUK_DISABLED=true TESTCONTAINERS_HOST_OVERRIDE=localhost
 mvn -B -q --no-transfer-progress -pl scenario-tests exec:java -Dexec.classpathScope=test \
   -Dexec.mainClass=org.spiffelab.scenario.bench.SdsFanOutBenchmark -Dexec.args="${1:-1000} ${2:-3}"

@@ -7,13 +7,9 @@ source "$(dirname "$0")/lib.sh"
 trap on_error ERR
 cd "$LAB_ROOT"
 
-bash scripts/toolchain.sh
-
-step "build the lab's Java modules" "run 'mvn -B install -DskipTests -DskipITs' and read its error"
-mvn -B -q --no-transfer-progress install -DskipTests -DskipITs -pl lab-harness,webapp -am
+prepare_java -pl lab-harness,webapp -am
 
 step "start SPIRE, customer-service, webapp and webapp-2 (Ctrl-C stops and removes them)"
-export TESTCONTAINERS_RYUK_DISABLED=true TESTCONTAINERS_HOST_OVERRIDE=localhost
 # The JVM removes its containers on Ctrl-C; the socket volume ("<prefix>-agent-socket", prefix "lab" in Demo.java)
 # can outlive a JVM cut short, so remove it here too.
 trap 'docker volume rm -f lab-agent-socket >/dev/null 2>&1 || true' EXIT

@@ -36,3 +36,11 @@ image_for() {  # image_for SPIRE_SERVER -> the image the current LAB_IMAGES mode
 }
 
 docker_answers() { docker info >/dev/null 2>&1; }
+
+# Runs the toolchain, then installs the lab's Java modules (all by default) for the demo and benchmark scripts.
+prepare_java() {
+  bash "$LAB_ROOT/scripts/toolchain.sh"
+  step "build the lab's Java modules" "run 'mvn -B install -DskipTests -DskipITs' and read its error"
+  (cd "$LAB_ROOT" && mvn -B -q --no-transfer-progress install -DskipTests -DskipITs "$@")
+  export TESTCONTAINERS_RYUK_DISABLED=true TESTCONTAINERS_HOST_OVERRIDE=localhost
+}
