@@ -74,10 +74,7 @@ public final class SdsAgentMain {
     /** Exit 0 when the agent on sds_socket reports SERVING (for container health checks). */
     private static void health(AgentConfig config) throws InterruptedException {
         io.grpc.netty.shaded.io.netty.channel.EventLoopGroup group = new io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup(1);
-        io.grpc.ManagedChannel channel = io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder
-                .forAddress(new io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress(config.sdsSocket().toString()))
-                .channelType(io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel.class)
-                .eventLoopGroup(group).usePlaintext().build();
+        io.grpc.ManagedChannel channel = org.spiffelab.sds.server.UnixChannels.open(config.sdsSocket(), group);
         int exit;
         try {
             var status = io.grpc.health.v1.HealthGrpc.newBlockingStub(channel).withDeadlineAfter(3, java.util.concurrent.TimeUnit.SECONDS)

@@ -6,11 +6,8 @@ import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.envoyproxy.envoy.service.secret.v3.SecretDiscoveryServiceGrpc;
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import io.grpc.stub.StreamObserver;
 import java.io.ByteArrayInputStream;
 import java.security.cert.CertificateFactory;
@@ -22,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import org.spiffelab.sds.server.UnixChannels;
 
 /**
  * The SDS fan-out benchmark's load: opens N StreamSecrets streams to each target SDS server (e.g. the SPIRE agent and
@@ -79,8 +77,7 @@ public final class SdsFanOut {
         for (Map.Entry<String, String> target : targets.entrySet()) {
             String path = target.getValue().replaceFirst("^unix:", "");
             for (int c = 0; c * STREAMS_PER_CONNECTION < streams; c++) {
-                ManagedChannel channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(path))
-                        .channelType(EpollDomainSocketChannel.class).eventLoopGroup(group).usePlaintext().build();
+                ManagedChannel channel = UnixChannels.open(java.nio.file.Path.of(path), group);
                 channels.add(channel);
                 for (int s = c * STREAMS_PER_CONNECTION; s < Math.min(streams, (c + 1) * STREAMS_PER_CONNECTION); s++) {
                     open(channel, target.getKey(), s, node, resource);
