@@ -6,6 +6,10 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import org.spiffelab.sds.authz.AuthzService;
+import org.spiffelab.sds.authz.JwtBundleWatcher;
+import org.spiffelab.sds.authz.JwtSvidCache;
+import org.spiffelab.sds.authz.JwtSvidValidator;
 import org.spiffelab.sds.config.AgentConfig;
 import org.spiffelab.sds.config.AgentConfigLoader;
 import org.spiffelab.sds.config.ConfigException;
@@ -53,13 +57,34 @@ public final class SdsAgentMain {
     private static void run(AgentConfig config) throws Exception {
         WorkloadWatcher watcher = new WorkloadWatcher(() -> WorkloadApi.client(config.workloadApiSocket()), config.workloadApiSocket());
         SdsService sds = new SdsService(new SecretResolver(config.aliases()), config.disableSpiffeCertValidation(), watcher::current);
-        SdsServer server = new SdsServer(config.sdsSocket(), config.sdsSocketMode(), config.tcpAddress(), sds);
+        List<io.grpc.BindableService> services = new ArrayList<>(List.of(sds));
+        JwtBundleWatcher jwtBundles = null;
+        switch (config.authzMode()) {
+            case INJECT -> services.add(AuthzService.injecting(new JwtSvidCache(WorkloadApi.client(config.workloadApiSocket()),
+                    config.jwtAudience(), java.time.Clock.systemUTC())));
+            case VALIDATE -> {
+                jwtBundles = new JwtBundleWatcher(() -> WorkloadApi.client(config.workloadApiSocket()));
+                jwtBundles.start();
+                services.add(AuthzService.validating(new JwtSvidValidator(jwtBundles::current, config.jwtAudience(),
+                        config.jwtAllowedSubjects(), java.time.Clock.systemUTC())));
+            }
+            case NONE -> { }
+        }
+        SdsServer server = new SdsServer(config.sdsSocket(), config.sdsSocketMode(), config.tcpAddress(), services);
+        JwtBundleWatcher bundlesToClose = jwtBundles;
         watcher.addListener(sds);
         watcher.addListener(snapshot -> server.serving(true));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();
             watcher.close();
+            if (bundlesToClose != null) {
+                try {
+                    bundlesToClose.close();
+                } catch (Exception e) {
+                    // shutting down anyway
+                }
+            }
             stopped.countDown();
         }, "shutdown"));
         watcher.start();

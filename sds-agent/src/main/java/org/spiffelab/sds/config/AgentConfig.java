@@ -13,8 +13,12 @@ import org.spiffelab.sds.sds.Aliases;
  * @param sdsSocketMode               permissions of that socket, e.g. rw-rw---- (never world-writable)
  * @param tcpAddress                  optional host:port for development, or null
  * @param disableSpiffeCertValidation serve validation contexts as trusted_ca instead of the SPIFFE validator
+ * @param authzMode                   ext_authz: none, inject (forward proxy) or validate (reverse proxy)
+ * @param jwtAudience                 inject: the audience to ask for; validate: the audience tokens must carry
+ * @param jwtAllowedSubjects          validate: the SPIFFE IDs allowed through
  */
 public record AgentConfig(String workloadApiSocket, Path sdsSocket, Set<java.nio.file.attribute.PosixFilePermission> sdsSocketMode,
                           String tcpAddress, Aliases aliases, boolean disableSpiffeCertValidation, String logLevel,
-                          Duration svidTimeout) {
+                          Duration svidTimeout, org.spiffelab.sds.authz.AuthzMode authzMode, String jwtAudience,
+                          Set<String> jwtAllowedSubjects) {
 }

@@ -42,6 +42,9 @@ public final class AgentConfigLoader {
         d.put("disable_spiffe_cert_validation", "false");
         d.put("log_level", "info");
         d.put("svid_timeout", "PT30S");
+        d.put("authz_mode", "none");
+        d.put("jwt_audience", "");
+        d.put("jwt_allowed_subjects", "");
         return Map.copyOf(d);
     }
 
@@ -146,8 +149,32 @@ public final class AgentConfigLoader {
         } catch (DateTimeParseException e) {
             throw new ConfigException("svid_timeout must be an ISO-8601 duration such as PT30S, got '" + v.get("svid_timeout") + "'");
         }
+        org.spiffelab.sds.authz.AuthzMode authz;
+        try {
+            authz = org.spiffelab.sds.authz.AuthzMode.valueOf(v.get("authz_mode").toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("authz_mode must be none, inject or validate; got '" + v.get("authz_mode") + "'");
+        }
+        String audience = v.get("jwt_audience").strip();
+        if (authz != org.spiffelab.sds.authz.AuthzMode.NONE && audience.isEmpty()) {
+            throw new ConfigException("jwt_audience is required with authz_mode " + v.get("authz_mode")
+                    + " (e.g. the receiving service's SPIFFE ID)");
+        }
+        Set<String> subjects = new java.util.LinkedHashSet<>();
+        for (String subject : v.get("jwt_allowed_subjects").split(",")) {
+            if (!subject.isBlank()) {
+                if (!subject.strip().matches("spiffe://[a-z0-9._-]+(/[A-Za-z0-9._-]+)+")) {
+                    throw new ConfigException("jwt_allowed_subjects: '" + subject.strip() + "' is not a workload SPIFFE ID");
+                }
+                subjects.add(subject.strip());
+            }
+        }
+        if (authz == org.spiffelab.sds.authz.AuthzMode.VALIDATE && subjects.isEmpty()) {
+            throw new ConfigException("jwt_allowed_subjects is required with authz_mode validate (comma-separated SPIFFE IDs): "
+                    + "an empty allow-list would deny everything");
+        }
         return new AgentConfig(workloadApi, sdsSocket, mode, tcp.isEmpty() ? null : tcp, aliases, Boolean.parseBoolean(disable),
-                level, timeout);
+                level, timeout, authz, audience, Set.copyOf(subjects));
     }
 
     private static String name(Map<String, String> v, String key) {

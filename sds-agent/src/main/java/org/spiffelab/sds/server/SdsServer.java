@@ -22,7 +22,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.spiffelab.sds.sds.SdsService;
 
-/** gRPC on a Unix socket (and optionally TCP for development): SDS plus grpc.health.v1, with a graceful stop. */
+/** gRPC on a Unix socket (and optionally TCP for development): SDS, ext_authz, grpc.health.v1; a graceful stop. */
 public final class SdsServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(SdsServer.class);
@@ -36,23 +36,32 @@ public final class SdsServer implements AutoCloseable {
     private final List<Server> servers = new ArrayList<>();
 
     public SdsServer(Path socket, Set<PosixFilePermission> mode, String tcpAddress, SdsService sds) throws IOException {
+        this(socket, mode, tcpAddress, List.of(sds));
+    }
+
+    /** @param services SDS, and ext_authz when configured: all on the same socket */
+    public SdsServer(Path socket, Set<PosixFilePermission> mode, String tcpAddress, List<io.grpc.BindableService> services)
+            throws IOException {
         this.socket = socket;
         removeStaleSocket(socket);
         Files.createDirectories(socket.getParent());
         health.setStatus("", ServingStatus.NOT_SERVING);
         health.setStatus(SDS_SERVICE, ServingStatus.NOT_SERVING);
-        servers.add(NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toString()))
+        NettyServerBuilder unix = NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toString()))
                 .channelType(EpollServerDomainSocketChannel.class).bossEventLoopGroup(boss).workerEventLoopGroup(workers)
-                .maxInboundMessageSize(MAX_MESSAGE)
-                .addService(sds).addService(health.getHealthService()).build().start());
+                .maxInboundMessageSize(MAX_MESSAGE).addService(health.getHealthService());
+        services.forEach(unix::addService);
+        servers.add(unix.build().start());
         // The socket is created with the process umask; narrow it at once to the configured mode.
         Files.setPosixFilePermissions(socket, mode);
         LOG.info("SDS on unix:{} (mode {})", socket, java.nio.file.attribute.PosixFilePermissions.toString(mode));
         if (tcpAddress != null) {
             int colon = tcpAddress.lastIndexOf(':');
-            servers.add(NettyServerBuilder.forAddress(new InetSocketAddress(tcpAddress.substring(0, colon),
+            NettyServerBuilder tcp = NettyServerBuilder.forAddress(new InetSocketAddress(tcpAddress.substring(0, colon),
                             Integer.parseInt(tcpAddress.substring(colon + 1))))
-                    .maxInboundMessageSize(MAX_MESSAGE).addService(sds).addService(health.getHealthService()).build().start());
+                    .maxInboundMessageSize(MAX_MESSAGE).addService(health.getHealthService());
+            services.forEach(tcp::addService);
+            servers.add(tcp.build().start());
             LOG.warn("SDS also on tcp:{} (development only: anyone who reaches it gets this workload's keys)", tcpAddress);
         }
     }

@@ -10,8 +10,6 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -26,7 +24,6 @@ import org.slf4j.LoggerFactory;
 public final class WorkloadWatcher implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(WorkloadWatcher.class);
-    private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
 
     private final Supplier<WorkloadApiClient> clients;
     private final String address;
@@ -34,14 +31,9 @@ public final class WorkloadWatcher implements AutoCloseable {
     private final AtomicLong versions = new AtomicLong();
     private final CopyOnWriteArrayList<SnapshotListener> listeners = new CopyOnWriteArrayList<>();
     private final CountDownLatch first = new CountDownLatch(1);
-    private final ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "workload-api-retry");
-        t.setDaemon(true);
-        return t;
-    });
+    private final Backoff backoff = new Backoff("workload-api-retry");
     private volatile WorkloadApiClient client;
     private volatile boolean closed;
-    private volatile Duration backoff = Duration.ofMillis(500);
 
     /**
      * @param clients makes a new Workload API client (one per subscription attempt)
@@ -78,7 +70,7 @@ public final class WorkloadWatcher implements AutoCloseable {
             client.watchX509Context(new Watcher<>() {
                 @Override
                 public void onUpdate(X509Context context) {
-                    backoff = Duration.ofMillis(500);
+                    backoff.reset();
                     accept(context);
                 }
 
@@ -96,12 +88,10 @@ public final class WorkloadWatcher implements AutoCloseable {
         if (closed) {
             return;
         }
-        Duration delay = backoff;
-        backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+        closeClient();
+        Duration delay = backoff.schedule(this::subscribe);
         LOG.warn("{} at {}; serving the last secrets{}; retrying in {} ms", why, address,
                 current.get() == null ? " (none yet)" : " (version " + current.get().version() + ")", delay.toMillis());
-        closeClient();
-        retries.schedule(this::subscribe, delay.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private void accept(X509Context context) {
@@ -146,7 +136,7 @@ public final class WorkloadWatcher implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        retries.shutdownNow();
+        backoff.close();
         closeClient();
     }
 }

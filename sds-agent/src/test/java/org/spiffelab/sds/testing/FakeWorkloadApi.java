@@ -37,6 +37,9 @@ public final class FakeWorkloadApi implements AutoCloseable {
     private final List<StreamObserver<X509SVIDResponse>> streams = new CopyOnWriteArrayList<>();
     private final AtomicInteger subscriptions = new AtomicInteger();
     private volatile X509SVIDResponse latest;
+    private volatile java.util.function.Function<String, String> jwtIssuer = audience -> null;
+    private volatile io.spiffe.workloadapi.grpc.Workload.JWTBundlesResponse jwtBundles;
+    private final AtomicInteger jwtFetches = new AtomicInteger();
 
     public FakeWorkloadApi(Path socket) throws IOException {
         this.socket = socket;
@@ -62,6 +65,30 @@ public final class FakeWorkloadApi implements AutoCloseable {
                         observer.onNext(current);
                     }
                 }
+            }
+
+            @Override
+            public void fetchJWTSVID(io.spiffe.workloadapi.grpc.Workload.JWTSVIDRequest request,
+                                     StreamObserver<io.spiffe.workloadapi.grpc.Workload.JWTSVIDResponse> observer) {
+                jwtFetches.incrementAndGet();
+                String token = jwtIssuer.apply(request.getAudience(0));
+                if (token == null) {
+                    observer.onError(Status.PERMISSION_DENIED.withDescription("no identity issued").asRuntimeException());
+                    return;
+                }
+                observer.onNext(io.spiffe.workloadapi.grpc.Workload.JWTSVIDResponse.newBuilder()
+                        .addSvids(io.spiffe.workloadapi.grpc.Workload.JWTSVID.newBuilder().setSvid(token)
+                                .setSpiffeId(subjectOf(token))).build());
+                observer.onCompleted();
+            }
+
+            @Override
+            public void fetchJWTBundles(io.spiffe.workloadapi.grpc.Workload.JWTBundlesRequest request,
+                                        StreamObserver<io.spiffe.workloadapi.grpc.Workload.JWTBundlesResponse> observer) {
+                if (jwtBundles != null) {
+                    observer.onNext(jwtBundles);
+                }
+                // stays open, like SPIRE's stream
             }
         };
         server = NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toString()))
@@ -94,6 +121,30 @@ public final class FakeWorkloadApi implements AutoCloseable {
             synchronized (stream) {
                 stream.onError(Status.UNAVAILABLE.withDescription("agent restarting").asRuntimeException());
             }
+        }
+    }
+
+    /** Answers FetchJWTSVID: audience → compact token (null: no identity). */
+    public void issueJwtSvids(java.util.function.Function<String, String> issuer) {
+        this.jwtIssuer = issuer;
+    }
+
+    /** The JWT bundles to stream: trust domain → JWKS JSON. */
+    public void jwtBundles(java.util.Map<String, String> jwks) {
+        var response = io.spiffe.workloadapi.grpc.Workload.JWTBundlesResponse.newBuilder();
+        jwks.forEach((td, json) -> response.putBundles(td, com.google.protobuf.ByteString.copyFromUtf8(json)));
+        this.jwtBundles = response.build();
+    }
+
+    public int jwtFetches() {
+        return jwtFetches.get();
+    }
+
+    private static String subjectOf(String token) {
+        try {
+            return com.nimbusds.jwt.JWTParser.parse(token).getJWTClaimsSet().getSubject();
+        } catch (java.text.ParseException e) {
+            throw new IllegalArgumentException(e);
         }
     }
 

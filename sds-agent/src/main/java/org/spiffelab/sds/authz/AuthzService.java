@@ -1,0 +1,96 @@
+package org.spiffelab.sds.authz;
+
+import com.google.rpc.Code;
+import com.google.rpc.Status;
+import io.envoyproxy.envoy.config.core.v3.HeaderValue;
+import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
+import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
+import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
+import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
+import io.envoyproxy.envoy.service.auth.v3.DeniedHttpResponse;
+import io.envoyproxy.envoy.service.auth.v3.OkHttpResponse;
+import io.envoyproxy.envoy.type.v3.HttpStatus;
+import io.envoyproxy.envoy.type.v3.StatusCode;
+import io.grpc.stub.StreamObserver;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Envoy's external authorization (ext_authz v3) for JWT-SVIDs. Every outcome is a CheckResponse with an HTTP answer —
+ * never a gRPC error that Envoy would have to interpret by its failure_mode settings.
+ */
+public final class AuthzService extends AuthorizationGrpc.AuthorizationImplBase {
+
+    /** The upstream header carrying the validated SPIFFE ID; any value a client sent is overwritten or never forwarded. */
+    public static final String SPIFFE_ID_HEADER = "x-spiffe-id";
+    private static final Logger LOG = LoggerFactory.getLogger(AuthzService.class);
+
+    private final AuthzMode mode;
+    private final JwtSvidValidator validator;
+    private final JwtSvidCache injector;
+
+    private AuthzService(AuthzMode mode, JwtSvidValidator validator, JwtSvidCache injector) {
+        this.mode = mode;
+        this.validator = validator;
+        this.injector = injector;
+    }
+
+    public static AuthzService validating(JwtSvidValidator validator) {
+        return new AuthzService(AuthzMode.VALIDATE, validator, null);
+    }
+
+    public static AuthzService injecting(JwtSvidCache injector) {
+        return new AuthzService(AuthzMode.INJECT, null, injector);
+    }
+
+    @Override
+    public void check(CheckRequest request, StreamObserver<CheckResponse> responses) {
+        var http = request.getAttributes().getRequest().getHttp();
+        String peer = request.getAttributes().getSource().getPrincipal();
+        CheckResponse response = mode == AuthzMode.INJECT ? inject() : validate(http.getHeadersMap().get("authorization"));
+        LOG.info("ext_authz mode={} {} {} peer={} -> {}", mode, http.getMethod(), http.getPath(), peer.isEmpty() ? "-" : peer,
+                response.getStatus().getCode() == Code.OK_VALUE ? "allowed" : response.getDeniedResponse().getBody().strip());
+        responses.onNext(response);
+        responses.onCompleted();
+    }
+
+    private CheckResponse validate(String authorization) {
+        Verdict verdict = validator.check(authorization);
+        if (verdict instanceof Verdict.Allowed allowed) {
+            return ok(OkHttpResponse.newBuilder().addHeaders(overwrite(SPIFFE_ID_HEADER, allowed.subject()))
+                    // the token was for us; the service behind gets the validated identity instead
+                    .addHeadersToRemove("authorization").build());
+        }
+        Verdict.Denied denied = (Verdict.Denied) verdict;
+        return denied(denied.httpStatus(), denied.reason());
+    }
+
+    private CheckResponse inject() {
+        try {
+            return ok(OkHttpResponse.newBuilder().addHeaders(overwrite("authorization", "Bearer " + injector.token())).build());
+        } catch (Exception e) {
+            return denied(503, "no JWT-SVID for audience " + injector.audience() + " from the Workload API: is this workload registered?");
+        }
+    }
+
+    private static CheckResponse ok(OkHttpResponse ok) {
+        return CheckResponse.newBuilder().setStatus(Status.newBuilder().setCode(Code.OK_VALUE)).setOkResponse(ok).build();
+    }
+
+    private static CheckResponse denied(int httpStatus, String reason) {
+        int grpc = httpStatus == 401 ? Code.UNAUTHENTICATED_VALUE : httpStatus == 403 ? Code.PERMISSION_DENIED_VALUE : Code.UNAVAILABLE_VALUE;
+        DeniedHttpResponse.Builder denied = DeniedHttpResponse.newBuilder()
+                .setStatus(HttpStatus.newBuilder().setCode(StatusCode.forNumber(httpStatus)))
+                .setBody(reason + "\n")
+                .addHeaders(overwrite("content-type", "text/plain"));
+        if (httpStatus == 401) {
+            denied.addHeaders(overwrite("www-authenticate", "Bearer error=\"invalid_token\""));
+        }
+        return CheckResponse.newBuilder().setStatus(Status.newBuilder().setCode(grpc).setMessage(reason)).setDeniedResponse(denied).build();
+    }
+
+    private static HeaderValueOption overwrite(String name, String value) {
+        return HeaderValueOption.newBuilder().setHeader(HeaderValue.newBuilder().setKey(name).setValue(value))
+                .setAppendAction(HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD).build();
+    }
+}

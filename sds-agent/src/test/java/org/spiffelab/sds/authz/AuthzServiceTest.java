@@ -1,0 +1,150 @@
+package org.spiffelab.sds.authz;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.rpc.Code;
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.JWKSet;
+import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
+import io.envoyproxy.envoy.service.auth.v3.AttributeContext;
+import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
+import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
+import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.spiffelab.sds.server.SdsServer;
+import org.spiffelab.sds.server.UnixChannels;
+import org.spiffelab.sds.testing.FakeWorkloadApi;
+import org.spiffelab.sds.workload.WorkloadApi;
+
+/** ext_authz over gRPC on the agent's socket, with java-spiffe talking to an in-JVM Workload API that issues JWT-SVIDs. */
+class AuthzServiceTest {
+
+    @TempDir
+    Path dir;
+    final Tokens tokens = new Tokens();
+    FakeWorkloadApi workloadApi;
+    JwtBundleWatcher bundles;
+    SdsServer server;
+    EventLoopGroup group;
+    io.grpc.ManagedChannel channel;
+
+    @BeforeEach
+    void start() throws Exception {
+        workloadApi = new FakeWorkloadApi(dir.resolve("workload.sock"));
+        workloadApi.jwtBundles(Map.of("example.org", new JWKSet(new ECKey.Builder(com.nimbusds.jose.jwk.Curve.P_256,
+                (java.security.interfaces.ECPublicKey) tokens.ec.getPublic()).keyID("ec-1").build()).toString()));
+        workloadApi.issueJwtSvids(audience -> tokens.es256("ec-1", new com.nimbusds.jwt.JWTClaimsSet.Builder().subject(Tokens.WEBAPP)
+                .audience(audience).expirationTime(Date.from(Instant.now().plus(Duration.ofMinutes(5)))).build()));
+        bundles = new JwtBundleWatcher(() -> WorkloadApi.client(workloadApi.address()));
+        bundles.start();
+        assertThat(bundles.awaitFirst(Duration.ofSeconds(10))).isTrue();
+        AuthzService validating = AuthzService.validating(new JwtSvidValidator(bundles::current, Tokens.AUDIENCE, Set.of(Tokens.WEBAPP),
+                Clock.systemUTC()));
+        server = new SdsServer(dir.resolve("validate.sock"), PosixFilePermissions.fromString("rw-------"), null, List.of(validating));
+        group = new EpollEventLoopGroup(1);
+        channel = UnixChannels.open(dir.resolve("validate.sock"), group);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        channel.shutdownNow();
+        group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS);
+        server.close();
+        bundles.close();
+        workloadApi.close();
+    }
+
+    @Test
+    void validTokenIsAllowedAndTheValidatedIdReplacesAForgedHeader() {
+        String token = tokens.es256("ec-1", new com.nimbusds.jwt.JWTClaimsSet.Builder().subject(Tokens.WEBAPP).audience(Tokens.AUDIENCE)
+                .expirationTime(Date.from(Instant.now().plus(Duration.ofMinutes(5)))).build());
+        CheckResponse response = check(Map.of("authorization", "Bearer " + token, "x-spiffe-id", "spiffe://example.org/admin"));
+        assertThat(response.getStatus().getCode()).isEqualTo(Code.OK_VALUE);
+        HeaderValueOption id = response.getOkResponse().getHeaders(0);
+        assertThat(id.getHeader().getKey()).isEqualTo(AuthzService.SPIFFE_ID_HEADER);
+        assertThat(id.getHeader().getValue()).isEqualTo(Tokens.WEBAPP);
+        assertThat(id.getAppendAction()).isEqualTo(HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD);
+        assertThat(response.getOkResponse().getHeadersToRemoveList()).containsExactly("authorization");
+    }
+
+    @Test
+    void deniedRequestsGetAnHttpAnswerWithTheReasonNeverAGrpcError() {
+        CheckResponse missing = check(Map.of());
+        assertThat(missing.getStatus().getCode()).isEqualTo(Code.UNAUTHENTICATED_VALUE);
+        assertThat(missing.getDeniedResponse().getStatus().getCodeValue()).isEqualTo(401);
+        assertThat(missing.getDeniedResponse().getBody()).isEqualTo("missing Authorization header\n");
+
+        String notAllowed = tokens.es256("ec-1", new com.nimbusds.jwt.JWTClaimsSet.Builder().subject(Tokens.WEBAPP_2)
+                .audience(Tokens.AUDIENCE).expirationTime(Date.from(Instant.now().plus(Duration.ofMinutes(5)))).build());
+        CheckResponse forbidden = check(Map.of("authorization", "Bearer " + notAllowed));
+        assertThat(forbidden.getStatus().getCode()).isEqualTo(Code.PERMISSION_DENIED_VALUE);
+        assertThat(forbidden.getDeniedResponse().getStatus().getCodeValue()).isEqualTo(403);
+        assertThat(forbidden.getDeniedResponse().getBody()).contains("webapp-2 is not allowed");
+    }
+
+    @Test
+    void injectModeAddsACachedJwtSvidForTheAudienceAndReplacesTheApplicationsHeader() throws Exception {
+        AuthzService injecting = AuthzService.injecting(new JwtSvidCache(WorkloadApi.client(workloadApi.address()), Tokens.AUDIENCE,
+                Clock.systemUTC()));
+        try (SdsServer forward = new SdsServer(dir.resolve("inject.sock"), PosixFilePermissions.fromString("rw-------"), null,
+                List.of(injecting))) {
+            io.grpc.ManagedChannel forwardChannel = UnixChannels.open(dir.resolve("inject.sock"), group);
+            try {
+                var stub = AuthorizationGrpc.newBlockingStub(forwardChannel);
+                CheckResponse first = stub.check(request(Map.of("authorization", "Bearer made-up-by-the-app")));
+                CheckResponse second = stub.check(request(Map.of()));
+                assertThat(first.getStatus().getCode()).isEqualTo(Code.OK_VALUE);
+                HeaderValueOption header = first.getOkResponse().getHeaders(0);
+                assertThat(header.getHeader().getKey()).isEqualTo("authorization");
+                assertThat(header.getAppendAction()).isEqualTo(HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD);
+                // what the forward agent injects, the reverse agent accepts
+                assertThat(check(Map.of("authorization", header.getHeader().getValue())).getStatus().getCode()).isEqualTo(Code.OK_VALUE);
+                assertThat(second.getOkResponse().getHeaders(0).getHeader().getValue()).isEqualTo(header.getHeader().getValue());
+                assertThat(workloadApi.jwtFetches()).as("the JWT-SVID is cached").isEqualTo(1);
+            } finally {
+                forwardChannel.shutdownNow();
+            }
+        }
+    }
+
+    @Test
+    void injectWithoutAnIdentityIsA503WithAReason() throws Exception {
+        workloadApi.issueJwtSvids(audience -> null);
+        AuthzService injecting = AuthzService.injecting(new JwtSvidCache(WorkloadApi.client(workloadApi.address()), Tokens.AUDIENCE,
+                Clock.systemUTC()));
+        try (SdsServer forward = new SdsServer(dir.resolve("inject.sock"), PosixFilePermissions.fromString("rw-------"), null,
+                List.of(injecting))) {
+            io.grpc.ManagedChannel forwardChannel = UnixChannels.open(dir.resolve("inject.sock"), group);
+            try {
+                CheckResponse response = AuthorizationGrpc.newBlockingStub(forwardChannel).check(request(Map.of()));
+                assertThat(response.getDeniedResponse().getStatus().getCodeValue()).isEqualTo(503);
+                assertThat(response.getDeniedResponse().getBody()).contains("is this workload registered");
+            } finally {
+                forwardChannel.shutdownNow();
+            }
+        }
+    }
+
+    private CheckResponse check(Map<String, String> headers) {
+        return AuthorizationGrpc.newBlockingStub(channel).check(request(headers));
+    }
+
+    private static CheckRequest request(Map<String, String> headers) {
+        return CheckRequest.newBuilder().setAttributes(AttributeContext.newBuilder().setRequest(AttributeContext.Request.newBuilder()
+                .setHttp(AttributeContext.HttpRequest.newBuilder().setMethod("GET").setPath("/api/customers").putAllHeaders(headers)))).build();
+    }
+}
