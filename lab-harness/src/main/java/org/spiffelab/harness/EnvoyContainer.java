@@ -13,13 +13,17 @@ public final class EnvoyContainer extends LabContainer<EnvoyContainer> {
 
     /** @param attestedAs the workload label, or null when Envoy is not the one talking to SPIRE */
     public EnvoyContainer(LabProperties lab, LabImages images, Path config, String attestedAs, String socketVolume) {
-        super(images.envoy(), "envoy");
+        this(lab, images, config, attestedAs, socketVolume, "envoy");
+    }
+
+    public EnvoyContainer(LabProperties lab, LabImages images, Path config, String attestedAs, String socketVolume, String role) {
+        super(images.envoy(), role);
         withCopyFileToContainer(MountableFile.forHostPath(config, 0644), CONFIG);
         if (attestedAs != null) {
             withLabel(lab.get("WORKLOAD_LABEL"), attestedAs);
         }
         withVolume(socketVolume, lab.get("SPIRE_AGENT_SOCKET_DIR"), true);
         // The binary name first: the official image's entrypoint runs commands that do not start with '-' as given.
-        withCommand("envoy", "-c", CONFIG, "--service-node", "customer-service", "--log-level", "info");
+        withCommand("envoy", "-c", CONFIG, "--log-level", "info");
     }
 }

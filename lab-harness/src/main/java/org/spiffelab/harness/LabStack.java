@@ -39,6 +39,7 @@ public final class LabStack implements AutoCloseable {
     private ToolboxContainer podProbe;
     private SdsAgentContainer sdsAgent;
     private final String sdsSocketVolume;
+    private final List<String> extraVolumes = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /**
      * @param namePrefix fixed container names (for the demo) or null for Docker's random names (tests)
@@ -91,8 +92,8 @@ public final class LabStack implements AutoCloseable {
         String envoyAttestedAs = "customer-service";
         if (spec.sdsAgent()) {
             progress.accept("[" + spec.scenario() + "] sds-agent (Java SDS server, attested as customer-service)");
-            sdsAgent = track(new SdsAgentContainer(lab, ModuleImage.sdsAgent(lab, images), "customer-service", socketVolume,
-                    sdsSocketVolume));
+            sdsAgent = track(new SdsAgentContainer(lab, ModuleImage.sdsAgent(lab, images), "sds-agent", "customer-service",
+                    socketVolume, sdsSocketVolume, spec.sdsAgentArgs()));
             pod.adopt(sdsAgent);
             sdsAgent.start();
             awaitReady("sds-agent health (grpc.health.v1)", sdsAgent::healthy,
@@ -130,6 +131,9 @@ public final class LabStack implements AutoCloseable {
 
     /** As {@link #startWebapp(String, java.util.Map)}, for a second instance of a workload under another name ({@code instance}). */
     public WebappContainer startWebapp(String instance, String workload, java.util.Map<String, String> env) {
+        if (spec.webappSidecars()) {
+            return startWebappPod(instance, workload, env);
+        }
         progress.accept("[" + spec.scenario() + "] " + instance + " attested as " + workload + " (webapp image on " + images.jre() + ")");
         WebappContainer webapp = track(new WebappContainer(lab, ModuleImage.webapp(lab, images), instance, workload, socketVolume, env)
                 .withNetwork(network).withNetworkAliases(instance));
@@ -142,6 +146,40 @@ public final class LabStack implements AutoCloseable {
         }, "does the webapp's log say it got an SVID? is " + workload + " registered?");
         return webapp;
     }
+
+    /**
+     * Scenario jwt: a webapp pod — webapp (owns the network namespace) calling http://127.0.0.1:9001, a forward Envoy
+     * there, and an sds-agent in inject mode attested as {@code workload}, serving that Envoy's SDS and ext_authz.
+     */
+    private WebappContainer startWebappPod(String instance, String workload, java.util.Map<String, String> env) {
+        progress.accept("[" + spec.scenario() + "] " + instance + " pod: webapp + forward Envoy + sds-agent (inject), attested as " + workload);
+        java.util.Map<String, String> sidecarEnv = new java.util.HashMap<>(env);
+        sidecarEnv.put("CUSTOMER_SERVICE_URL", "http://127.0.0.1:" + FORWARD_PORT);
+        WebappContainer webapp = track(new WebappContainer(lab, ModuleImage.webapp(lab, images), instance, workload, socketVolume, sidecarEnv)
+                .withNetwork(network).withNetworkAliases(instance));
+        webapp.start();
+        String volume = socketVolume.replace("-agent-socket", "-" + instance + "-sds-socket");
+        extraVolumes.add(volume);
+        SdsAgentContainer agent = track(new SdsAgentContainer(lab, ModuleImage.sdsAgent(lab, images), instance + "-sds-agent", workload,
+                socketVolume, volume, java.util.List.of("--authz-mode=inject", "--jwt-audience=" + lab.get("CUSTOMER_SERVICE_ID"))));
+        agent.withNetworkMode("container:" + webapp.getContainerId());
+        agent.start();
+        awaitReady(instance + "'s sds-agent health", agent::healthy, "see its log: did it get " + workload + "'s SVID?");
+        EnvoyContainer forward = track(new EnvoyContainer(lab, images, lab.file("webapp/envoy/envoy-forward-jwt.yaml"), null, volume,
+                instance + "-envoy"));
+        forward.withNetworkMode("container:" + webapp.getContainerId());
+        forward.start();
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        awaitReady(instance + " reaching customer-service through its forward Envoy", () -> {
+            String body = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(webapp.url() + "/api/portal")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            return !body.contains("\"UNREACHABLE\"") && !body.contains("\"NO_SVID\"");
+        }, "see " + instance + "-envoy's log: does its SDS (sds-agent) serve 'default' and 'spiffe://...'?");
+        return webapp;
+    }
+
+    /** Where the forward Envoy of a webapp pod listens (webapp/envoy/envoy-forward-jwt.yaml). */
+    public static final int FORWARD_PORT = 9001;
 
     /** Envoy's admin endpoint, read from inside the pod (admin listens on the pod's loopback only). */
     public String envoyAdmin(String path) {
@@ -239,6 +277,7 @@ public final class LabStack implements AutoCloseable {
         }
         removeVolume(socketVolume);
         removeVolume(sdsSocketVolume);
+        extraVolumes.forEach(this::removeVolume);
     }
 
     /** Removes what an earlier run with the same fixed names left behind (a killed demo). */

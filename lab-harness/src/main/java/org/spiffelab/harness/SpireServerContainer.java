@@ -47,6 +47,10 @@ public final class SpireServerContainer extends LabContainer<SpireServerContaine
             cmd.add("-x509SVIDTTL");
             cmd.add(Integer.toString(registration.x509SvidTtlSeconds()));
         }
+        if (registration.jwtSvidTtlSeconds() > 0) {
+            cmd.add("-jwtSVIDTTL");
+            cmd.add(Integer.toString(registration.jwtSvidTtlSeconds()));
+        }
         execOrFail(cmd.toArray(String[]::new));
     }
 

@@ -8,17 +8,20 @@ import java.util.List;
  * @param scenario     the scenario's name (x509, rbac, ...), as in k8s/scenarios and the docs
  * @param envoyConfig  customer-service's Envoy config, relative to the repository root
  * @param sdsAgent     Envoy's secrets come from the Java sds-agent instead of the SPIRE agent
+ * @param sdsAgentArgs extra flags for customer-service's sds-agent (e.g. ext_authz validate mode)
+ * @param webappSidecars webapps call through their own forward Envoy + sds-agent (inject mode) in their pod
  */
-public record StackSpec(String scenario, String envoyConfig, List<Registration> registrations, boolean sdsAgent) {
+public record StackSpec(String scenario, String envoyConfig, List<Registration> registrations, boolean sdsAgent,
+                        List<String> sdsAgentArgs, boolean webappSidecars) {
 
     /** Scenario {@code x509}: Envoy takes its SVID and bundle from the SPIRE agent's SDS; webapp is a registered client. */
     public static StackSpec x509(LabProperties lab) {
-        return new StackSpec("x509", "customer-service/envoy/envoy-x509.yaml", Registration.fromFile(lab), false);
+        return new StackSpec("x509", "customer-service/envoy/envoy-x509.yaml", Registration.fromFile(lab), false, List.of(), false);
     }
 
     /** Scenario {@code rbac}: x509 plus Envoy's RBAC filter; webapp-2 holds a valid SVID the policy does not allow. */
     public static StackSpec rbac(LabProperties lab) {
-        return new StackSpec("rbac", "customer-service/envoy/envoy-rbac.yaml", Registration.fromFile(lab), false);
+        return new StackSpec("rbac", "customer-service/envoy/envoy-rbac.yaml", Registration.fromFile(lab), false, List.of(), false);
     }
 
     /**
@@ -28,8 +31,24 @@ public record StackSpec(String scenario, String envoyConfig, List<Registration> 
     public static StackSpec sdsAgent(LabProperties lab) {
         List<Registration> entries = Registration.fromFile(lab).stream()
                 .map(r -> r.workload().equals("customer-service") ? r.withX509SvidTtl(SDS_AGENT_SVID_TTL_SECONDS) : r).toList();
-        return new StackSpec("sds-agent", "customer-service/envoy/envoy-x509.yaml", entries, true);
+        return new StackSpec("sds-agent", "customer-service/envoy/envoy-x509.yaml", entries, true, List.of(), false);
     }
+
+    /**
+     * Scenario {@code jwt}: on top of mTLS, each request carries a JWT-SVID. webapp and webapp-2 speak plain HTTP to a
+     * forward Envoy in their own pod whose sds-agent injects their JWT-SVID; customer-service's sds-agent validates it
+     * and allows only webapp. webapp's JWT-SVIDs are short-lived so an expired one can be shown.
+     */
+    public static StackSpec jwt(LabProperties lab) {
+        List<Registration> entries = Registration.fromFile(lab).stream()
+                .map(r -> r.workload().equals("webapp") ? r.withJwtSvidTtl(JWT_SVID_TTL_SECONDS) : r).toList();
+        return new StackSpec("jwt", "customer-service/envoy/envoy-jwt.yaml", entries, true, List.of(
+                "--authz-mode=validate", "--jwt-audience=" + lab.get("CUSTOMER_SERVICE_ID"),
+                "--jwt-allowed-subjects=" + lab.get("WEBAPP_ID")), true);
+    }
+
+    /** Lifetime of webapp's JWT-SVIDs in scenario jwt. */
+    public static final int JWT_SVID_TTL_SECONDS = 10;
 
     /** SPIRE's agent renews an SVID about halfway through its life: a rotation every ~10 s. */
     public static final int SDS_AGENT_SVID_TTL_SECONDS = 20;

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Predicate;
 
 /**
@@ -17,7 +18,7 @@ import java.util.function.Predicate;
  * with a message that says what to fix.
  *
  * @param workloadApiSocket  the Workload API address, {@code unix:/path}
- * @param customerServiceUrl base URL of customer-service's Envoy, https
+ * @param customerServiceUrl base URL of customer-service's Envoy (https), or of a local sidecar proxy (http://127.0.0.1)
  * @param customerServiceId  the only SPIFFE ID accepted from the server
  * @param customerId         which customer the portal shows
  */
@@ -27,6 +28,11 @@ public record WebappConfig(String workloadApiSocket, URI customerServiceUrl, Spi
     /** Default peer: customer-service's ID (equal to CUSTOMER_SERVICE_ID in lab.properties; a test checks it). */
     public static final String DEFAULT_CUSTOMER_SERVICE_ID = "spiffe://example.org/ns/demo/sa/customer-service";
     public static final String DEFAULT_SOCKET = "unix:/run/spire/sockets/agent.sock";
+
+    /** Whether calls go through a local sidecar proxy (scenario jwt) rather than straight to customer-service over mTLS. */
+    public boolean viaSidecar() {
+        return "http".equals(customerServiceUrl.getScheme());
+    }
 
     public static WebappConfig from(String[] args, Map<String, String> env) {
         Map<String, String> values = new HashMap<>(env);
@@ -62,8 +68,13 @@ public record WebappConfig(String workloadApiSocket, URI customerServiceUrl, Spi
     static URI url(String value) {
         try {
             URI uri = new URI(value);
-            if (!"https".equals(uri.getScheme()) || uri.getHost() == null) {
+            if (uri.getHost() == null || !("https".equals(uri.getScheme()) || "http".equals(uri.getScheme()))) {
                 throw new ConfigException("CUSTOMER_SERVICE_URL must be https://host:port (mTLS), got '" + value + "'");
+            }
+            // Plain HTTP only to a sidecar proxy in the same pod, which does mTLS (and JWT-SVIDs) on our behalf.
+            if ("http".equals(uri.getScheme()) && !Set.of("127.0.0.1", "localhost", "[::1]").contains(uri.getHost())) {
+                throw new ConfigException("CUSTOMER_SERVICE_URL may use http:// only for a local sidecar proxy (127.0.0.1); "
+                        + "anything else must be https:// (mTLS), got '" + value + "'");
             }
             return uri;
         } catch (URISyntaxException e) {

@@ -49,14 +49,16 @@ public final class CustomerServiceClient implements AutoCloseable {
     public PortalResult customer(String id) {
         String base = "/api/customers/" + id;
         try {
-            JsonNode profile = get(base);
-            return new PortalResult.Data(profile, get(base + "/balance"), get(base + "/transactions"));
+            String[] subject = new String[1];
+            JsonNode profile = get(base, subject);
+            return new PortalResult.Data(profile, get(base + "/balance", subject), get(base + "/transactions", subject), subject[0]);
         } catch (CallFailed e) {
             return e.failure;
         }
     }
 
-    private JsonNode get(String path) throws CallFailed {
+    /** @param authorizedSubject receives the X-Authorized-Subject response header, when customer-service sends one */
+    private JsonNode get(String path, String[] authorizedSubject) throws CallFailed {
         ContentResponse response;
         try {
             response = http.newRequest(baseUrl.resolve(path)).timeout(10, TimeUnit.SECONDS).send();
@@ -67,6 +69,13 @@ public final class CustomerServiceClient implements AutoCloseable {
             throw new CallFailed(explain(e));
         }
         String body = response.getContentAsString();
+        if (response.getHeaders().get("X-Authorized-Subject") != null) {
+            authorizedSubject[0] = response.getHeaders().get("X-Authorized-Subject");
+        }
+        if (response.getStatus() == 401) {
+            throw new CallFailed(new Failure(Reason.NOT_AUTHENTICATED,
+                    "customer-service did not accept this workload's JWT-SVID (HTTP 401) for " + path, 401, shorten(body)));
+        }
         if (response.getStatus() == 403) {
             throw new CallFailed(new Failure(Reason.DENIED_BY_POLICY,
                     "customer-service's policy denied this request (HTTP 403): this workload's SPIFFE ID is not allowed to " + path,

@@ -5,7 +5,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 /** What a call to customer-service gave: the customer's data, or a failure explained in plain words. */
 public sealed interface PortalResult {
 
-    record Data(JsonNode profile, JsonNode balance, JsonNode transactions) implements PortalResult {
+    /** @param authorizedSubject the SPIFFE ID customer-service's JWT check authorized (scenario jwt), or null */
+    record Data(JsonNode profile, JsonNode balance, JsonNode transactions, String authorizedSubject) implements PortalResult {
     }
 
     /**
@@ -18,6 +19,8 @@ public sealed interface PortalResult {
     enum Reason {
         /** customer-service's policy answered 403. */
         DENIED_BY_POLICY,
+        /** customer-service answered 401: no valid JWT-SVID. */
+        NOT_AUTHENTICATED,
         /** Another HTTP error status. */
         HTTP_ERROR,
         /** We refused the server: its SPIFFE ID is not the pinned one, or its chain does not verify. */

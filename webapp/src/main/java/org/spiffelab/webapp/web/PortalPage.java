@@ -47,6 +47,10 @@ public final class PortalPage {
                 .append(item("Tier", p.path("tier").asText()))
                 .append(item("Account", p.path("account").asText()))
                 .append("</dl></section>");
+        if (data.authorizedSubject() != null && !data.authorizedSubject().isEmpty()) {
+            html.append("<section id=\"authorized\"><h2>Authorized by JWT-SVID</h2><p>customer-service validated the token of <code>")
+                    .append(escape(data.authorizedSubject())).append("</code></p></section>");
+        }
         html.append("<section id=\"balance\"><h2>Available balance</h2><div class=\"balance\">")
                 .append(escape(b.path("available").asText())).append(' ').append(escape(b.path("currency").asText()))
                 .append("</div><small>as of ").append(escape(b.path("asOf").asText())).append("</small></section>");
@@ -72,6 +76,7 @@ public final class PortalPage {
     static String headline(PortalResult.Reason reason) {
         return switch (reason) {
             case DENIED_BY_POLICY -> "Access denied by customer-service's policy";
+            case NOT_AUTHENTICATED -> "customer-service did not accept this workload's token";
             case HTTP_ERROR -> "customer-service answered with an error";
             case SERVER_NOT_TRUSTED -> "Refused to talk to an unexpected server";
             case TLS_HANDSHAKE_FAILED -> "TLS handshake failed";

@@ -47,7 +47,10 @@ class WebappConfigTest {
     @Test
     void plainHttpOrGarbageUrlIsRefused() {
         assertThatThrownBy(() -> from("CUSTOMER_SERVICE_URL", "http://customer-service:8443"))
-                .isInstanceOf(ConfigException.class).hasMessageContaining("https://");
+                .isInstanceOf(ConfigException.class).hasMessageContaining("https://").hasMessageContaining("sidecar");
+        assertThat(from("CUSTOMER_SERVICE_URL", "http://127.0.0.1:9001").viaSidecar()).isTrue();
+        assertThat(from("CUSTOMER_SERVICE_URL", "https://customer-service:8443").viaSidecar()).isFalse();
+        assertThatThrownBy(() -> from("CUSTOMER_SERVICE_URL", "ftp://customer-service")).hasMessageContaining("https://");
         assertThatThrownBy(() -> from("CUSTOMER_SERVICE_URL", "https://bad host:8443"))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("not a URL");
     }

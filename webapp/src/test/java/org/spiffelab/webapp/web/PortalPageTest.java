@@ -17,10 +17,11 @@ class PortalPageTest {
         PortalResult data = new PortalResult.Data(
                 JSON.readTree("{\"id\":\"1001\",\"name\":\"Ada Lovelace\",\"email\":\"ada@example.org\",\"tier\":\"gold\",\"account\":\"DE44\"}"),
                 JSON.readTree("{\"available\":\"12840.55\",\"currency\":\"EUR\",\"asOf\":\"2026-11-21\"}"),
-                JSON.readTree("{\"transactions\":[{\"date\":\"2026-11-18\",\"description\":\"Salary\",\"amount\":\"4200.00\"}]}"));
+                JSON.readTree("{\"transactions\":[{\"date\":\"2026-11-18\",\"description\":\"Salary\",\"amount\":\"4200.00\"}]}"),
+                "spiffe://example.org/ns/demo/sa/webapp");
         String html = PortalPage.render(new PortalView("webapp", ME, "https://customer-service:8443", ME.peer(), data));
         assertThat(html).contains("Ada Lovelace", "12840.55 EUR", "Salary", "4200.00", ME.spiffeId(), "abc123",
-                "<dd>3</dd>", "Verified server ID");
+                "<dd>3</dd>", "Verified server ID", "Authorized by JWT-SVID");
     }
 
     @Test
