@@ -23,6 +23,8 @@ final class EnvoyConfigs {
             .add(HttpConnectionManager.getDescriptor())
             .add(Router.getDescriptor())
             .add(io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC.getDescriptor())
+            .add(io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.ExtAuthz.getDescriptor())
+            .add(io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext.getDescriptor())
             .add(HttpProtocolOptions.getDescriptor())
             .build();
 
@@ -32,8 +34,18 @@ final class EnvoyConfigs {
     private EnvoyConfigs() {
     }
 
+    /** customer-service's Envoy configs (one per scenario). */
     static List<Path> all(Path root) throws IOException {
-        try (Stream<Path> files = Files.list(root.resolve("customer-service/envoy"))) {
+        return list(root.resolve("customer-service/envoy"));
+    }
+
+    /** Every Envoy config of the lab: customer-service's and the webapp pod's forward proxy. */
+    static List<Path> everywhere(Path root) throws IOException {
+        return Stream.concat(all(root).stream(), list(root.resolve("webapp/envoy")).stream()).toList();
+    }
+
+    private static List<Path> list(Path dir) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
             return files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList();
         }
     }

@@ -21,7 +21,7 @@ class EnvoyValidateIT {
     static final LabProperties LAB = LabProperties.load();
 
     static List<Path> configs() throws IOException {
-        return EnvoyConfigs.all(LAB.root());
+        return EnvoyConfigs.everywhere(LAB.root());
     }
 
     @ParameterizedTest
