@@ -40,8 +40,13 @@ public record StackSpec(String scenario, String envoyConfig, List<Registration> 
      * and allows only webapp. webapp's JWT-SVIDs are short-lived so an expired one can be shown.
      */
     public static StackSpec jwt(LabProperties lab) {
+        return jwt(lab, JWT_SVID_TTL_SECONDS);
+    }
+
+    /** Scenario jwt with webapp's JWT-SVIDs living {@code jwtTtlSeconds} (0: SPIRE's default, 5 minutes). */
+    public static StackSpec jwt(LabProperties lab, int jwtTtlSeconds) {
         List<Registration> entries = Registration.fromFile(lab).stream()
-                .map(r -> r.workload().equals("webapp") ? r.withJwtSvidTtl(JWT_SVID_TTL_SECONDS) : r).toList();
+                .map(r -> r.workload().equals("webapp") ? r.withJwtSvidTtl(jwtTtlSeconds) : r).toList();
         return new StackSpec("jwt", "customer-service/envoy/envoy-jwt.yaml", entries, true, List.of(
                 "--authz-mode=validate", "--jwt-audience=" + lab.get("CUSTOMER_SERVICE_ID"),
                 "--jwt-allowed-subjects=" + lab.get("WEBAPP_ID")), true);

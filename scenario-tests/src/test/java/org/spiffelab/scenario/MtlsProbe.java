@@ -44,6 +44,12 @@ final class MtlsProbe {
 
     static MtlsProbe withClientCertificate(List<X509Certificate> chain, PrivateKey key, List<X509Certificate> trusted)
             throws GeneralSecurityException, IOException {
+        return new MtlsProbe(clientContext(chain, key, trusted));
+    }
+
+    /** An SSLContext that always presents this client certificate and trusts only {@code trusted}. */
+    static SSLContext clientContext(List<X509Certificate> chain, PrivateKey key, List<X509Certificate> trusted)
+            throws GeneralSecurityException, IOException {
         KeyStore keys = KeyStore.getInstance("PKCS12");
         keys.load(null, null);
         keys.setKeyEntry("client", key, new char[0], chain.toArray(Certificate[]::new));
@@ -51,7 +57,7 @@ final class MtlsProbe {
         kmf.init(keys, new char[0]);
         // Present the certificate whatever CA names the server asks for: an impostor must really be sent.
         X509ExtendedKeyManager always = new AlwaysPresent((X509ExtendedKeyManager) kmf.getKeyManagers()[0]);
-        return new MtlsProbe(context(new KeyManager[] {always}, trusted));
+        return context(new KeyManager[] {always}, trusted);
     }
 
     static MtlsProbe withoutClientCertificate(List<X509Certificate> trusted) throws GeneralSecurityException, IOException {

@@ -43,6 +43,8 @@ public final class SdsAgentMain {
         // Before the first logger exists.
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", config.logLevel());
         System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");
+        // netty asks epoll Unix sockets for TCP keep-alive and warns once per connection that they have none
+        System.setProperty("org.slf4j.simpleLogger.log.io.grpc.netty.shaded.io.netty.bootstrap", "error");
         switch (command) {
             case "run" -> run(config);
             case "dump" -> dump(config);

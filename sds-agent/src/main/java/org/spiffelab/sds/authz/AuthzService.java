@@ -48,8 +48,13 @@ public final class AuthzService extends AuthorizationGrpc.AuthorizationImplBase 
         var http = request.getAttributes().getRequest().getHttp();
         String peer = request.getAttributes().getSource().getPrincipal();
         CheckResponse response = mode == AuthzMode.INJECT ? inject() : validate(http.getHeadersMap().get("authorization"));
-        LOG.info("ext_authz mode={} {} {} peer={} -> {}", mode, http.getMethod(), http.getPath(), peer.isEmpty() ? "-" : peer,
-                response.getStatus().getCode() == Code.OK_VALUE ? "allowed" : response.getDeniedResponse().getBody().strip());
+        // Denials at INFO (someone should look); every allowed request would be an access log, so DEBUG.
+        if (response.getStatus().getCode() == Code.OK_VALUE) {
+            LOG.debug("ext_authz mode={} {} {} peer={} -> allowed", mode, http.getMethod(), http.getPath(), peer.isEmpty() ? "-" : peer);
+        } else {
+            LOG.info("ext_authz mode={} {} {} peer={} -> {}", mode, http.getMethod(), http.getPath(), peer.isEmpty() ? "-" : peer,
+                    response.getDeniedResponse().getBody().strip());
+        }
         responses.onNext(response);
         responses.onCompleted();
     }

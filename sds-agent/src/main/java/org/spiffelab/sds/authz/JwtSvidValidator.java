@@ -39,10 +39,21 @@ public final class JwtSvidValidator {
     static final Set<JWSAlgorithm> ALLOWED_ALGORITHMS = Set.of(JWSAlgorithm.RS256, JWSAlgorithm.RS384, JWSAlgorithm.RS512,
             JWSAlgorithm.PS256, JWSAlgorithm.PS384, JWSAlgorithm.PS512, JWSAlgorithm.ES256, JWSAlgorithm.ES384, JWSAlgorithm.ES512);
 
+    private static final int MAX_CACHED = 1024;
+
     private final Supplier<JwtBundleSet> bundles;
     private final String audience;
     private final Set<String> allowedSubjects;
     private final Clock clock;
+    /**
+     * Tokens whose signature already verified, with what was checked against which key. A caller sends the same
+     * token until it renews it, so parsing and signature checks run once per token; the time, audience, key and
+     * allow-list checks still run on every request.
+     */
+    private final java.util.concurrent.ConcurrentHashMap<String, Verified> verified = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private record Verified(SpiffeId subject, String kid, PublicKey key, Date exp, Date nbf, List<String> audiences) {
+    }
 
     public JwtSvidValidator(Supplier<JwtBundleSet> bundles, String audience, Set<String> allowedSubjects, Clock clock) {
         this.bundles = bundles;
@@ -65,6 +76,14 @@ public final class JwtSvidValidator {
         }
         if (token.length() > MAX_TOKEN_CHARS) {
             return Verdict.unauthenticated("token larger than 16 KiB");
+        }
+        Verified cached = verified.get(token);
+        if (cached != null) {
+            JwtBundle bundle = bundles.get().getBundles().get(cached.subject().getTrustDomain());
+            if (bundle != null && cached.key().equals(bundle.getJwtAuthorities().get(cached.kid()))) {
+                return decide(cached);
+            }
+            verified.remove(token);   // the key left the bundle: check from scratch
         }
         JWT jwt;
         try {
@@ -122,29 +141,37 @@ public final class JwtSvidValidator {
         } catch (JOSEException | RuntimeException e) {
             return Verdict.unauthenticated("bad signature");
         }
+        Verified checked = new Verified(subject, kid, key, claims.getExpirationTime(), claims.getNotBeforeTime(),
+                claims.getAudience() == null ? List.of() : List.copyOf(claims.getAudience()));
+        if (verified.size() >= MAX_CACHED) {
+            verified.clear();
+        }
+        verified.put(token, checked);
+        return decide(checked);
+    }
+
+    /** The checks that depend on time and configuration: run for every request, cached or not. */
+    private Verdict decide(Verified token) {
         Instant now = clock.instant();
-        Date exp = claims.getExpirationTime();
-        if (exp == null) {
+        if (token.exp() == null) {
             return Verdict.unauthenticated("token has no exp");
         }
-        if (!exp.toInstant().isAfter(now)) {
-            return Verdict.unauthenticated("token expired at " + exp.toInstant());
+        if (!token.exp().toInstant().isAfter(now)) {
+            return Verdict.unauthenticated("token expired at " + token.exp().toInstant());
         }
-        Date nbf = claims.getNotBeforeTime();
-        if (nbf != null && nbf.toInstant().isAfter(now)) {
-            return Verdict.unauthenticated("token not valid before " + nbf.toInstant());
+        if (token.nbf() != null && token.nbf().toInstant().isAfter(now)) {
+            return Verdict.unauthenticated("token not valid before " + token.nbf().toInstant());
         }
-        List<String> audiences = claims.getAudience();
-        if (audiences == null || audiences.isEmpty()) {
+        if (token.audiences().isEmpty()) {
             return Verdict.unauthenticated("token has no aud");
         }
-        if (!audiences.contains(audience)) {
+        if (!token.audiences().contains(audience)) {
             return Verdict.unauthenticated("token audience does not include " + audience);
         }
-        if (!allowedSubjects.contains(subject.toString())) {
-            return new Verdict.Denied(403, "subject " + subject + " is not allowed");
+        if (!allowedSubjects.contains(token.subject().toString())) {
+            return new Verdict.Denied(403, "subject " + token.subject() + " is not allowed");
         }
-        return new Verdict.Allowed(subject.toString());
+        return new Verdict.Allowed(token.subject().toString());
     }
 
     private static JWSVerifier verifierFor(JWSAlgorithm algorithm, PublicKey key) throws JOSEException {

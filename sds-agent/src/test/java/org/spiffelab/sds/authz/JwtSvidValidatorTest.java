@@ -60,6 +60,39 @@ class JwtSvidValidatorTest {
         assertDenied("Bearer " + tokens.es256("rsa-1", good.build()), 401, "does not match");
     }
 
+    @Test
+    void aCachedTokenIsStillCheckedForTimeAndForItsKeyStillBeingInTheBundle() {
+        java.util.concurrent.atomic.AtomicReference<java.time.Instant> now = new java.util.concurrent.atomic.AtomicReference<>(Tokens.NOW);
+        java.util.concurrent.atomic.AtomicReference<io.spiffe.bundle.jwtbundle.JwtBundleSet> set =
+                new java.util.concurrent.atomic.AtomicReference<>(tokens.bundles());
+        Clock moving = new Clock() {
+            @Override
+            public java.time.ZoneId getZone() {
+                return ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(java.time.ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public java.time.Instant instant() {
+                return now.get();
+            }
+        };
+        JwtSvidValidator cachingValidator = new JwtSvidValidator(set::get, Tokens.AUDIENCE, Set.of(Tokens.WEBAPP), moving);
+        String header = "Bearer " + tokens.es256("ec-1", tokens.claims(Tokens.WEBAPP).build());
+        assertThat(cachingValidator.check(header)).isInstanceOf(Verdict.Allowed.class);
+        assertThat(cachingValidator.check(header)).isInstanceOf(Verdict.Allowed.class);
+        now.set(Tokens.NOW.plus(Duration.ofMinutes(6)));
+        assertThat(((Verdict.Denied) cachingValidator.check(header)).reason()).contains("expired");
+        now.set(Tokens.NOW);
+        set.set(io.spiffe.bundle.jwtbundle.JwtBundleSet.of(java.util.List.of(new io.spiffe.bundle.jwtbundle.JwtBundle(
+                io.spiffe.spiffeid.TrustDomain.parse("example.org"), java.util.Map.of("rsa-1", tokens.rsa.getPublic())))));
+        assertThat(((Verdict.Denied) cachingValidator.check(header)).reason()).contains("unknown kid");
+    }
+
     private void assertDenied(String header, int status, String reason) {
         Verdict verdict = validator.check(header);
         assertThat(verdict).as("header %s", header == null ? "null" : header.substring(0, Math.min(60, header.length())))
