@@ -125,6 +125,19 @@ if [ "$LAB_IMAGES" = local ]; then
 fi
 
 # ---------------------------------------------------------------------------------------------------
+step "kustomize $KUSTOMIZE_VERSION (renders k8s/ for the manifest checks)" \
+     "check 'go install sigs.k8s.io/kustomize/kustomize/v5@$KUSTOMIZE_VERSION' works here"
+kustomize_dir="$LAB_CACHE/kustomize-$KUSTOMIZE_VERSION"
+if [ -x "$kustomize_dir/kustomize" ]; then
+  info "cached: $kustomize_dir/kustomize"
+else
+  command -v go >/dev/null || die "Go is not installed: install Go 1.26+ and retry"
+  tmp=$(new_scratch kustomize)
+  GOBIN="$tmp" go install "sigs.k8s.io/kustomize/kustomize/v5@$KUSTOMIZE_VERSION"
+  rm -rf "$kustomize_dir" && mv "$tmp" "$kustomize_dir"
+fi
+
+# ---------------------------------------------------------------------------------------------------
 step "Chromium and chromedriver (browser tests)" "apt-get install chromium chromium-driver"
 if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then
   info "$(/usr/bin/chromium --version 2>/dev/null | head -1)"

@@ -1,0 +1,203 @@
+package org.spiffelab.scenario.k8s;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.spiffelab.harness.LabProperties;
+
+/**
+ * Every Kubernetes scenario, rendered by the pinned kustomize (no cluster here), must be valid and consistent:
+ * typed models with no unknown field, references that resolve, selectors that select, ports and images that match
+ * lab.properties and the Envoy configs, and SPIFFE IDs from the ClusterSPIFFEID template equal to the lab's.
+ */
+class KubernetesManifestsIT {
+
+    static final LabProperties LAB = LabProperties.load();
+
+    @ParameterizedTest
+    @ValueSource(strings = {"x509", "rbac", "sds-agent", "jwt"})
+    void rendersToValidTypedDocuments(String scenario) throws Exception {
+        RenderedScenario rendered = RenderedScenario.render(LAB, scenario);
+        assertThat(rendered.documents).hasSizeGreaterThan(20);
+        List<String> problems = new ArrayList<>();
+        for (ObjectNode doc : rendered.documents) {
+            if (doc.path("kind").asText().equals("ClusterSPIFFEID")) {
+                problems.addAll(checkAgainstCrd(rendered, doc));
+            } else {
+                problems.addAll(StrictModels.unknownFields(doc));
+            }
+        }
+        assertThat(problems).isEmpty();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"x509", "rbac", "sds-agent", "jwt"})
+    void referencesResolveAndSelectorsSelect(String scenario) throws Exception {
+        RenderedScenario rendered = RenderedScenario.render(LAB, scenario);
+        List<String> problems = new ArrayList<>();
+        for (ObjectNode workload : rendered.workloads()) {
+            String namespace = workload.path("metadata").path("namespace").asText();
+            JsonNode pod = workload.path("spec").path("template").path("spec");
+            String sa = pod.path("serviceAccountName").asText();
+            if (rendered.find("ServiceAccount", namespace, sa).isEmpty()) {
+                problems.add(RenderedScenario.id(workload) + ": service account " + sa + " missing");
+            }
+            for (JsonNode volume : pod.path("volumes")) {
+                String configMap = volume.path("configMap").path("name").asText(null);
+                if (configMap != null && rendered.find("ConfigMap", namespace, configMap).isEmpty()) {
+                    problems.add(RenderedScenario.id(workload) + ": ConfigMap " + configMap + " missing");
+                }
+                for (JsonNode item : volume.path("configMap").path("items")) {
+                    String key = item.path("key").asText();
+                    if (rendered.find("ConfigMap", namespace, configMap).map(c -> !c.path("data").has(key)).orElse(true)) {
+                        problems.add(RenderedScenario.id(workload) + ": ConfigMap " + configMap + " has no key " + key);
+                    }
+                }
+            }
+            Set<String> volumes = new HashSet<>();
+            pod.path("volumes").forEach(v -> volumes.add(v.path("name").asText()));
+            workload.path("spec").path("volumeClaimTemplates").forEach(v -> volumes.add(v.path("metadata").path("name").asText()));
+            for (JsonNode container : pod.path("containers")) {
+                for (JsonNode mount : container.path("volumeMounts")) {
+                    if (!volumes.contains(mount.path("name").asText())) {
+                        problems.add(RenderedScenario.id(workload) + "/" + container.path("name").asText() + ": no volume " + mount.path("name"));
+                    }
+                }
+            }
+            JsonNode selector = workload.path("spec").path("selector").path("matchLabels");
+            selector.fields().forEachRemaining(e -> {
+                if (!e.getValue().asText().equals(workload.path("spec").path("template").path("metadata").path("labels").path(e.getKey()).asText())) {
+                    problems.add(RenderedScenario.id(workload) + ": selector " + e.getKey() + " does not match its pod labels");
+                }
+            });
+        }
+        for (ObjectNode service : rendered.ofKind("Service")) {
+            String namespace = service.path("metadata").path("namespace").asText();
+            boolean selects = rendered.workloads().stream().anyMatch(w -> w.path("metadata").path("namespace").asText().equals(namespace)
+                    && matches(service.path("spec").path("selector"), w.path("spec").path("template").path("metadata").path("labels")));
+            if (!selects) {
+                problems.add(RenderedScenario.id(service) + ": its selector matches no pod");
+            }
+        }
+        assertThat(problems).isEmpty();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"x509", "rbac", "sds-agent", "jwt"})
+    void portsAndImagesMatchLabPropertiesAndTheEnvoyConfig(String scenario) throws Exception {
+        RenderedScenario rendered = RenderedScenario.render(LAB, scenario);
+        int tls = LAB.port("ENVOY_TLS_PORT");
+        ObjectNode service = rendered.find("Service", "demo", "customer-service").orElseThrow();
+        assertThat(service.path("spec").path("ports").get(0).path("targetPort").asInt()).isEqualTo(tls);
+        JsonNode envoyConfig = RenderedScenario.YAML.readTree(
+                rendered.find("ConfigMap", "demo", "customer-service-envoy").orElseThrow().path("data").path("envoy.yaml").asText());
+        assertThat(envoyConfig.path("static_resources").path("listeners").get(0).path("address").path("socket_address")
+                .path("port_value").asInt()).isEqualTo(tls);
+        ObjectNode deployment = rendered.find("Deployment", "demo", "customer-service").orElseThrow();
+        JsonNode envoy = container(deployment, "envoy");
+        assertThat(envoy.path("ports").get(0).path("containerPort").asInt()).isEqualTo(tls);
+
+        Map<String, String> images = Map.of("spire-server", LAB.get("OFFICIAL_SPIRE_SERVER_IMAGE"), "spire-agent",
+                LAB.get("OFFICIAL_SPIRE_AGENT_IMAGE"), "spire-controller-manager", LAB.get("OFFICIAL_SPIRE_CONTROLLER_MANAGER_IMAGE"),
+                "envoy", LAB.get("OFFICIAL_ENVOY_IMAGE"), "nginx", LAB.get("OFFICIAL_NGINX_IMAGE"),
+                "webapp", LAB.get("WEBAPP_IMAGE"), "sds-agent", LAB.get("SDS_AGENT_IMAGE"));
+        List<String> wrong = new ArrayList<>();
+        for (ObjectNode workload : rendered.workloads()) {
+            for (JsonNode c : workload.path("spec").path("template").path("spec").path("containers")) {
+                String expected = images.get(c.path("name").asText());
+                if (expected == null || !expected.equals(c.path("image").asText())) {
+                    wrong.add(RenderedScenario.id(workload) + "/" + c.path("name").asText() + ": " + c.path("image").asText()
+                            + " (lab.properties: " + expected + ")");
+                }
+            }
+        }
+        assertThat(wrong).isEmpty();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"x509", "rbac", "sds-agent", "jwt"})
+    void clusterSpiffeIdTemplateYieldsExactlyTheLabsIdsAndThePolicyNamesOnlyThose(String scenario) throws Exception {
+        RenderedScenario rendered = RenderedScenario.render(LAB, scenario);
+        ObjectNode spiffeId = rendered.ofKind("ClusterSPIFFEID").get(0);
+        String template = spiffeId.path("spec").path("spiffeIDTemplate").asText();
+        String namespace = spiffeId.path("spec").path("namespaceSelector").path("matchLabels").path("kubernetes.io/metadata.name").asText();
+        Set<String> ids = new HashSet<>();
+        for (ObjectNode workload : rendered.workloads()) {
+            if (workload.path("metadata").path("namespace").asText().equals(namespace)) {
+                ids.add(expand(template, namespace, workload.path("spec").path("template").path("spec").path("serviceAccountName").asText()));
+            }
+        }
+        assertThat(ids).containsExactlyInAnyOrder(LAB.get("CUSTOMER_SERVICE_ID"), LAB.get("WEBAPP_ID"), LAB.get("WEBAPP_2_ID"));
+
+        String envoy = rendered.find("ConfigMap", "demo", "customer-service-envoy").orElseThrow().path("data").path("envoy.yaml").asText();
+        Matcher named = Pattern.compile("spiffe://[^\\s\"',}]+").matcher(envoy);
+        while (named.find()) {
+            assertThat(named.group()).as("SPIFFE ID in %s's Envoy config", scenario).isIn(union(ids, Set.of(LAB.get("TRUST_DOMAIN_ID"))));
+        }
+    }
+
+    private static Set<String> union(Set<String> a, Set<String> b) {
+        Set<String> all = new HashSet<>(a);
+        all.addAll(b);
+        return all;
+    }
+
+    /** The Go template fields this lab's ClusterSPIFFEID uses; anything else fails the check instead of being guessed. */
+    static String expand(String template, String namespace, String serviceAccount) {
+        String id = template.replace("{{ .TrustDomain }}", LAB.get("TRUST_DOMAIN"))
+                .replace("{{ .PodMeta.Namespace }}", namespace)
+                .replace("{{ .PodSpec.ServiceAccountName }}", serviceAccount);
+        assertThat(id).as("template fields left unexpanded").doesNotContain("{{");
+        return id;
+    }
+
+    private static List<String> checkAgainstCrd(RenderedScenario rendered, ObjectNode resource) {
+        ObjectNode crd = rendered.find("CustomResourceDefinition", null, "clusterspiffeids.spire.spiffe.io").orElseThrow();
+        JsonNode schema = crd.path("spec").path("versions").get(0).path("schema").path("openAPIV3Schema");
+        List<String> problems = new ArrayList<>();
+        resource.path("spec").fieldNames().forEachRemaining(field -> {
+            if (!schema.path("properties").path("spec").path("properties").has(field)) {
+                problems.add(RenderedScenario.id(resource) + ": spec." + field + " is not in the CRD");
+            }
+        });
+        schema.path("properties").path("spec").path("required").forEach(required -> {
+            if (!resource.path("spec").has(required.asText())) {
+                problems.add(RenderedScenario.id(resource) + ": spec." + required.asText() + " is required");
+            }
+        });
+        return problems;
+    }
+
+    private static boolean matches(JsonNode selector, JsonNode labels) {
+        if (selector.isEmpty()) {
+            return false;
+        }
+        var fields = selector.fields();
+        while (fields.hasNext()) {
+            var e = fields.next();
+            if (!e.getValue().asText().equals(labels.path(e.getKey()).asText())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static JsonNode container(JsonNode workload, String name) {
+        for (JsonNode c : workload.path("spec").path("template").path("spec").path("containers")) {
+            if (c.path("name").asText().equals(name)) {
+                return c;
+            }
+        }
+        throw new AssertionError(RenderedScenario.id(workload) + " has no container " + name);
+    }
+}
