@@ -13,9 +13,16 @@ public final class Demo {
 
     public static void main(String[] args) throws InterruptedException {
         LabProperties lab = LabProperties.load();
-        String prefix = "lab";
-        LabStack stack = new LabStack(lab, LabImages.fromEnvironment(lab), StackSpec.rbac(lab), prefix,
-                line -> System.out.println("==> " + line));
+        String scenario = args.length > 0 ? args[0] : "rbac";
+        StackSpec spec;
+        try {
+            spec = StackSpec.byName(lab, scenario);
+        } catch (IllegalArgumentException e) {
+            System.err.println("demo: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        LabStack stack = new LabStack(lab, LabImages.fromEnvironment(lab), spec, PREFIX, line -> System.out.println("==> " + line));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             System.out.println("\n==> stopping and removing the demo's containers");
@@ -35,24 +42,47 @@ public final class Demo {
             System.exit(1);
             return;
         }
-        System.out.printf("""
+        System.out.println(instructions(lab, scenario, webapp.url(), webapp2.url()));
+        stopped.await();
+    }
 
-                The lab is running (scenarios x509 + rbac). Open in a browser:
+    /** Container names are fixed so that the docs' commands work: lab-spire-server, lab-pod-probe, ... */
+    static final String PREFIX = "lab";
 
-                  webapp    %1$s/   allowed by customer-service's RBAC policy: shows the customer's balance
-                  webapp-2  %2$s/   valid SVID, not allowed: shows "RBAC: access denied"
+    /** What to open and try; docs/ quotes these commands (DocsTest checks they are the same). */
+    static String instructions(LabProperties lab, String scenario, String webappUrl, String webapp2Url) {
+        String webapp2Expectation = switch (scenario) {
+            case "rbac" -> "valid SVID, not allowed by the RBAC policy: shows \"RBAC: access denied\"";
+            case "jwt" -> "valid JWT-SVID, subject not allowed: shows \"subject ... is not allowed\"";
+            default -> "valid SVID, no policy in this scenario: shows the balance too";
+        };
+        return """
+
+                The lab is running (scenario %1$s). Open in a browser:
+
+                  webapp    %2$s/   shows the customer's balance
+                  webapp-2  %3$s/   %4$s
 
                 Then look behind the scenes, in another terminal:
 
-                  # Envoy's certificate and trust bundle, delivered by the SPIRE agent over SDS:
-                  docker exec %3$s-pod-probe curl -s http://127.0.0.1:%4$s/certs
-                  # RBAC decisions so far:
-                  docker exec %3$s-pod-probe curl -s http://127.0.0.1:%4$s/stats?filter=rbac
-                  # the registration entries (docker label selectors):
-                  docker exec %3$s-spire-server /opt/spire/bin/spire-server entry show
+                  %5$s
 
                 Press Ctrl-C to stop and remove everything.
-                """, webapp.url(), webapp2.url(), prefix, lab.get("ENVOY_ADMIN_PORT"));
-        stopped.await();
+                """.formatted(scenario, webappUrl, webapp2Url, webapp2Expectation, String.join("\n  ", commands(lab, scenario)));
+    }
+
+    /** The commands to look behind the scenes, one per line; the labs in docs/ quote them (DocsTest). */
+    static java.util.List<String> commands(LabProperties lab, String scenario) {
+        String admin = "http://127.0.0.1:" + lab.get("ENVOY_ADMIN_PORT");
+        java.util.List<String> commands = new java.util.ArrayList<>(java.util.List.of(
+                "docker exec " + PREFIX + "-pod-probe curl -s " + admin + "/certs",
+                "docker exec " + PREFIX + "-pod-probe curl -s " + admin + "/stats?filter=rbac",
+                "docker exec " + PREFIX + "-pod-probe curl -s " + admin + "/stats?filter=ext_authz",
+                "docker exec " + PREFIX + "-spire-server /opt/spire/bin/spire-server entry show"));
+        if (scenario.equals("sds-agent") || scenario.equals("jwt")) {
+            commands.add("docker exec " + PREFIX + "-sds-agent java -jar /opt/sds-agent/sds-agent.jar dump --workload-api-socket=unix:"
+                    + lab.get("SPIRE_AGENT_SOCKET"));
+        }
+        return commands;
     }
 }

@@ -14,6 +14,19 @@ import java.util.List;
 public record StackSpec(String scenario, String envoyConfig, List<Registration> registrations, boolean sdsAgent,
                         List<String> sdsAgentArgs, boolean webappSidecars) {
 
+    /** The scenarios, by the names k8s/scenarios, the docs and the tests share. */
+    public static final List<String> NAMES = List.of("x509", "rbac", "sds-agent", "jwt");
+
+    public static StackSpec byName(LabProperties lab, String name) {
+        return switch (name) {
+            case "x509" -> x509(lab);
+            case "rbac" -> rbac(lab);
+            case "sds-agent" -> sdsAgent(lab);
+            case "jwt" -> jwt(lab, 0);
+            default -> throw new IllegalArgumentException("unknown scenario '" + name + "'; choose one of " + NAMES);
+        };
+    }
+
     /** Scenario {@code x509}: Envoy takes its SVID and bundle from the SPIRE agent's SDS; webapp is a registered client. */
     public static StackSpec x509(LabProperties lab) {
         return new StackSpec("x509", "customer-service/envoy/envoy-x509.yaml", Registration.fromFile(lab), false, List.of(), false);

@@ -1,0 +1,110 @@
+package org.spiffelab.harness;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The workshop in docs/ names only what exists, and its Docker-path commands are the ones the lab runs: every
+ * {@code docker exec} line is one the demo prints, every scenario is a real one with its k8s overlay and proof.
+ */
+class DocsTest {
+
+    static final LabProperties LAB = LabProperties.load();
+    static final Pattern REPO_PATH = Pattern.compile(
+            "(?<![\\w/.-])((?:docs|k8s|scripts|docker|customer-service|webapp|sds-agent|scenario-tests|lab-harness)/[\\w./-]*[\\w/])");
+    static final Pattern SCENARIO_USE = Pattern.compile("(?:scripts/demo\\.sh|scripts/prove\\.sh|k8s/scenarios/)\\s*([\\w-]+)");
+
+    @Test
+    void everyLabHasItsSectionsAndADiagram() throws IOException {
+        List<Path> labs = docs().stream().filter(p -> p.getFileName().toString().matches("0\\d-.*\\.md")).toList();
+        assertEquals(6, labs.size(), "labs 00 to 05");
+        for (Path lab : labs) {
+            String text = Files.readString(lab);
+            for (String section : List.of("## Goal", "## Run it", "## Expected output", "## What just happened", "## Verify", "## Clean up")) {
+                assertTrue(text.contains(section), lab.getFileName() + " lacks " + section);
+            }
+            if (!lab.getFileName().toString().startsWith("00")) {
+                Matcher image = Pattern.compile("!\\[[^]]*]\\((images/[^)]+)\\)").matcher(text);
+                assertTrue(image.find(), lab.getFileName() + " has no diagram");
+                assertTrue(Files.exists(lab.getParent().resolve(image.group(1))), lab.getFileName() + ": missing " + image.group(1));
+            }
+        }
+    }
+
+    @Test
+    void everyPathNamedInTheDocsExists() throws IOException {
+        List<String> missing = new ArrayList<>();
+        for (Path doc : docs()) {
+            Matcher path = REPO_PATH.matcher(Files.readString(doc));
+            while (path.find()) {
+                String p = path.group(1);
+                // build outputs (…/target/…) exist only after a build; k8s/scenarios/<name> is checked by the scenario test
+                if (!p.startsWith("k8s/scenarios/") && !p.contains("/target") && !Files.exists(LAB.root().resolve(p)) && !Files.exists(doc.getParent().resolve(p))) {
+                    missing.add(doc.getFileName() + ": " + p);
+                }
+            }
+        }
+        assertEquals(List.of(), missing);
+    }
+
+    @Test
+    void everyScenarioNamedHasItsStackOverlayAndProof() throws IOException {
+        String prove = Files.readString(LAB.file("scripts/prove.sh"));
+        Set<String> used = new HashSet<>();
+        for (Path doc : docs()) {
+            Matcher use = SCENARIO_USE.matcher(Files.readString(doc));
+            while (use.find()) {
+                used.add(use.group(1));
+            }
+        }
+        assertTrue(used.containsAll(StackSpec.NAMES), "the labs cover every scenario: " + used);
+        for (String scenario : used) {
+            assertTrue(StackSpec.NAMES.contains(scenario), "unknown scenario in docs: " + scenario);
+            assertTrue(Files.exists(LAB.root().resolve("k8s/scenarios/" + scenario + "/kustomization.yaml")), "no k8s overlay " + scenario);
+            Matcher test = Pattern.compile("(?m)^\\s*" + Pattern.quote(scenario) + "\\) test=(\\w+)").matcher(prove);
+            assertTrue(test.find(), "scripts/prove.sh has no case for " + scenario);
+            assertTrue(Files.exists(LAB.root().resolve("scenario-tests/src/test/java/org/spiffelab/scenario/" + test.group(1) + ".java")),
+                    "scripts/prove.sh names a missing test " + test.group(1));
+        }
+    }
+
+    @Test
+    void everyDockerExecCommandIsOneTheDemoPrints() throws IOException {
+        Set<String> printed = new HashSet<>();
+        for (String scenario : StackSpec.NAMES) {
+            printed.addAll(Demo.commands(LAB, scenario));
+        }
+        List<String> unknown = new ArrayList<>();
+        int found = 0;
+        for (Path doc : docs()) {
+            for (String line : Files.readAllLines(doc)) {
+                if (line.strip().startsWith("docker exec ")) {
+                    found++;
+                    if (!printed.contains(line.strip())) {
+                        unknown.add(doc.getFileName() + ": " + line.strip());
+                    }
+                }
+            }
+        }
+        assertTrue(found >= 5, "the labs show the demo's commands");
+        assertEquals(List.of(), unknown);
+    }
+
+    private static List<Path> docs() throws IOException {
+        try (Stream<Path> files = Files.list(LAB.file("docs"))) {
+            return files.filter(p -> p.toString().endsWith(".md")).sorted().toList();
+        }
+    }
+}
