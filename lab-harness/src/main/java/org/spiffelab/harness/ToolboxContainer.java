@@ -31,6 +31,18 @@ public final class ToolboxContainer extends LabContainer<ToolboxContainer> {
         return exec("spire-agent", "api", "fetch", "x509", "-socketPath", socket, "-timeout", "10s", "-write", SVID_DIR);
     }
 
+    /** A JWT-SVID for {@code audience} from the Workload API (the CLI prints it under a "token(<spiffe id>):" line). */
+    public String fetchJwtSvid(String audience) {
+        String out = execOrFail("spire-agent", "api", "fetch", "jwt", "-audience", audience, "-socketPath", socket);
+        String[] lines = out.split("\n");
+        for (int i = 0; i < lines.length - 1; i++) {
+            if (lines[i].startsWith("token(")) {
+                return lines[i + 1].strip();
+            }
+        }
+        throw new IllegalStateException("no JWT-SVID in the output of spire-agent api fetch jwt: " + out);
+    }
+
     /** The fetched SVID, its key and the bundle, as PEM (after a successful {@link #fetchX509Svid()}). */
     public SvidPem svidPem() {
         return new SvidPem(

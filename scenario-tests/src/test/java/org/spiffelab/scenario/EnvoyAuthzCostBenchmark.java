@@ -51,7 +51,7 @@ public final class EnvoyAuthzCostBenchmark {
             ToolboxContainer client = stack.startWorkload("webapp");
             Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> client.fetchX509Svid().getExitCode() == 0);
             SvidPem svid = client.svidPem();
-            String token = withToken ? jwt(client, lab) : null;
+            String token = withToken ? client.fetchJwtSvid(lab.get("CUSTOMER_SERVICE_ID")) : null;
             SSLContext tls = MtlsProbe.clientContext(Pem.certificates(svid.certChain()), Pem.ecPrivateKey(svid.privateKey()),
                     Pem.certificates(svid.bundle()));
             HttpClient http = HttpClient.newBuilder().sslContext(tls).version(HttpClient.Version.HTTP_1_1).build();
@@ -81,17 +81,5 @@ public final class EnvoyAuthzCostBenchmark {
         if (response.statusCode() != 200) {
             throw new IllegalStateException("benchmark request answered " + response.statusCode() + ": " + response.body());
         }
-    }
-
-    private static String jwt(ToolboxContainer client, LabProperties lab) {
-        String out = client.execOrFail("spire-agent", "api", "fetch", "jwt", "-audience", lab.get("CUSTOMER_SERVICE_ID"),
-                "-socketPath", lab.get("SPIRE_AGENT_SOCKET"));
-        String[] lines = out.split("\n");
-        for (int i = 0; i < lines.length - 1; i++) {
-            if (lines[i].startsWith("token(")) {
-                return lines[i + 1].strip();
-            }
-        }
-        throw new IllegalStateException("no token in: " + out);
     }
 }

@@ -108,15 +108,7 @@ class JwtScenarioIT {
 
     /** A JWT-SVID from the SPIRE agent for the client (webapp), via the Workload API CLI. */
     private static String spireJwt(String audience) {
-        String out = client.execOrFail("spire-agent", "api", "fetch", "jwt", "-audience", audience,
-                "-socketPath", lab.get("SPIRE_AGENT_SOCKET"));
-        String[] lines = out.split("\n");
-        for (int i = 0; i < lines.length - 1; i++) {
-            if (lines[i].startsWith("token(")) {
-                return lines[i + 1].strip();
-            }
-        }
-        throw new AssertionError("no token in: " + out);
+        return client.fetchJwtSvid(audience);
     }
 
     /** Looks like a JWT-SVID for the right audience and subject, signed by a key nobody trusts. */

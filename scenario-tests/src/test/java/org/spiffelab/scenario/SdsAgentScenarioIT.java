@@ -35,7 +35,7 @@ class SdsAgentScenarioIT extends X509Contract {
     void rotationsReachEnvoyWhileRequestsKeepSucceeding() throws Exception {
         MtlsProbe client = MtlsProbe.withClientCertificate(Pem.certificates(webappSvid.certChain()),
                 Pem.ecPrivateKey(webappSvid.privateKey()), Pem.certificates(webappSvid.bundle()));
-        Set<String> servedSerials = new LinkedHashSet<>();
+        Set<java.math.BigInteger> servedSerials = new LinkedHashSet<>();
         List<String> failures = new ArrayList<>();
         int requests = 0;
         // Two rotations need about 2 × TTL/2; allow 4 × TTL before giving up.
@@ -46,8 +46,10 @@ class SdsAgentScenarioIT extends X509Contract {
             if (outcome.failed() || outcome.status() != 200) {
                 failures.add(outcome.status() + " " + outcome.failure());
             } else {
-                String presented = outcome.peerChain().get(0).getSerialNumber().toString(16);
-                String inCerts = stack.envoyCerts().path("certificates").get(0).path("cert_chain").get(0).path("serial_number").asText();
+                // as numbers: Envoy's /certs keeps leading zeros, BigInteger.toString(16) does not
+                java.math.BigInteger presented = outcome.peerChain().get(0).getSerialNumber();
+                java.math.BigInteger inCerts = new java.math.BigInteger(
+                        stack.envoyCerts().path("certificates").get(0).path("cert_chain").get(0).path("serial_number").asText(), 16);
                 servedSerials.add(presented);
                 servedSerials.add(inCerts);
             }

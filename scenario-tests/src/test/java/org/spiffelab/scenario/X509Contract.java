@@ -64,14 +64,15 @@ abstract class X509Contract {
         JsonNode leaf = certs.path("cert_chain").get(0);
         assertThat(leaf.path("subject_alt_names").findValuesAsText("uri")).containsExactly(lab.get("CUSTOMER_SERVICE_ID"));
         // The validation context Envoy got over SDS is SPIRE's own CA.
-        assertThat(certs.path("ca_cert").findValuesAsText("serial_number"))
-                .containsExactlyElementsOf(spireBundle.stream().map(c -> c.getSerialNumber().toString(16)).toList());
+        // Envoy prints serials as fixed-width hex (leading zeros kept): compare numbers, not strings.
+        assertThat(certs.path("ca_cert").findValuesAsText("serial_number").stream().map(s -> new java.math.BigInteger(s, 16)).toList())
+                .containsExactlyElementsOf(spireBundle.stream().map(X509Certificate::getSerialNumber).toList());
 
         // What Envoy presents on the wire is that certificate, and it chains to SPIRE's bundle.
         MtlsProbe.Outcome outcome = probeAs(webappSvid).get("localhost", stack.pod().publishedTlsPort(), "/api/customers");
         assertThat(outcome.failure()).isNull();
         X509Certificate presented = outcome.peerChain().get(0);
-        assertThat(presented.getSerialNumber().toString(16)).isEqualTo(leaf.path("serial_number").asText());
+        assertThat(presented.getSerialNumber()).isEqualTo(new java.math.BigInteger(leaf.path("serial_number").asText(), 16));
         assertThat(uriSans(presented)).containsExactly(lab.get("CUSTOMER_SERVICE_ID"));
         PKIXParameters pkix = new PKIXParameters(spireBundle.stream().map(c -> new TrustAnchor(c, null)).collect(Collectors.toSet()));
         pkix.setRevocationEnabled(false);
