@@ -80,6 +80,17 @@ class EnvoyConfigTest {
     }
 
     @Test
+    void webappsForwardProxyPinsCustomerServicesSpiffeId() throws IOException {
+        Bootstrap bootstrap = EnvoyConfigs.parse(Files.readString(LAB.file("webapp/envoy/envoy-forward-jwt.yaml")));
+        var tls = EnvoyConfigs.unpack(cluster(bootstrap, "customer_service").getTransportSocket().getTypedConfig(),
+                io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext.class);
+        var combined = tls.getCommonTlsContext().getCombinedValidationContext();
+        assertThat(combined.getValidationContextSdsSecretConfig().getName()).isEqualTo(LAB.get("TRUST_DOMAIN_ID"));
+        assertThat(combined.getDefaultValidationContext().getMatchTypedSubjectAltNamesList())
+                .extracting(m -> m.getMatcher().getExact()).containsExactly(LAB.get("CUSTOMER_SERVICE_ID"));
+    }
+
+    @Test
     void jwtConfigDeniesWhenTheAuthorizerCannotBeAsked() throws IOException {
         Bootstrap bootstrap = EnvoyConfigs.parse(Files.readString(LAB.file("customer-service/envoy/envoy-jwt.yaml")));
         var manager = EnvoyConfigs.unpack(bootstrap.getStaticResources().getListeners(0).getFilterChains(0).getFilters(0).getTypedConfig(),
