@@ -98,41 +98,39 @@ class AuthzServiceTest {
 
     @Test
     void injectModeAddsACachedJwtSvidForTheAudienceAndReplacesTheApplicationsHeader() throws Exception {
-        AuthzService injecting = AuthzService.injecting(new JwtSvidCache(WorkloadApi.client(workloadApi.address()), Tokens.AUDIENCE,
-                Clock.systemUTC()));
-        try (SdsServer forward = new SdsServer(dir.resolve("inject.sock"), PosixFilePermissions.fromString("rw-------"), null,
-                List.of(injecting))) {
-            io.grpc.ManagedChannel forwardChannel = UnixChannels.open(dir.resolve("inject.sock"), group);
-            try {
-                var stub = AuthorizationGrpc.newBlockingStub(forwardChannel);
-                CheckResponse first = stub.check(request(Map.of("authorization", "Bearer made-up-by-the-app")));
-                CheckResponse second = stub.check(request(Map.of()));
-                assertThat(first.getStatus().getCode()).isEqualTo(Code.OK_VALUE);
-                HeaderValueOption header = first.getOkResponse().getHeaders(0);
-                assertThat(header.getHeader().getKey()).isEqualTo("authorization");
-                assertThat(header.getAppendAction()).isEqualTo(HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD);
-                // what the forward agent injects, the reverse agent accepts
-                assertThat(check(Map.of("authorization", header.getHeader().getValue())).getStatus().getCode()).isEqualTo(Code.OK_VALUE);
-                assertThat(second.getOkResponse().getHeaders(0).getHeader().getValue()).isEqualTo(header.getHeader().getValue());
-                assertThat(workloadApi.jwtFetches()).as("the JWT-SVID is cached").isEqualTo(1);
-            } finally {
-                forwardChannel.shutdownNow();
-            }
-        }
+        withInjector(stub -> {
+            CheckResponse first = stub.check(request(Map.of("authorization", "Bearer made-up-by-the-app")));
+            CheckResponse second = stub.check(request(Map.of()));
+            assertThat(first.getStatus().getCode()).isEqualTo(Code.OK_VALUE);
+            HeaderValueOption header = first.getOkResponse().getHeaders(0);
+            assertThat(header.getHeader().getKey()).isEqualTo("authorization");
+            assertThat(header.getAppendAction()).isEqualTo(HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD);
+            // what the forward agent injects, the reverse agent accepts
+            assertThat(check(Map.of("authorization", header.getHeader().getValue())).getStatus().getCode()).isEqualTo(Code.OK_VALUE);
+            assertThat(second.getOkResponse().getHeaders(0).getHeader().getValue()).isEqualTo(header.getHeader().getValue());
+            assertThat(workloadApi.jwtFetches()).as("the JWT-SVID is cached").isEqualTo(1);
+        });
     }
 
     @Test
     void injectWithoutAnIdentityIsA503WithAReason() throws Exception {
         workloadApi.issueJwtSvids(audience -> null);
+        withInjector(stub -> {
+            CheckResponse response = stub.check(request(Map.of()));
+            assertThat(response.getDeniedResponse().getStatus().getCodeValue()).isEqualTo(503);
+            assertThat(response.getDeniedResponse().getBody()).contains("is this workload registered");
+        });
+    }
+
+    /** An sds-agent in inject mode on its own socket, as the forward proxy's side of a webapp pod has it. */
+    private void withInjector(java.util.function.Consumer<AuthorizationGrpc.AuthorizationBlockingStub> calls) throws Exception {
         AuthzService injecting = AuthzService.injecting(new JwtSvidCache(WorkloadApi.client(workloadApi.address()), Tokens.AUDIENCE,
                 Clock.systemUTC()));
         try (SdsServer forward = new SdsServer(dir.resolve("inject.sock"), PosixFilePermissions.fromString("rw-------"), null,
                 List.of(injecting))) {
             io.grpc.ManagedChannel forwardChannel = UnixChannels.open(dir.resolve("inject.sock"), group);
             try {
-                CheckResponse response = AuthorizationGrpc.newBlockingStub(forwardChannel).check(request(Map.of()));
-                assertThat(response.getDeniedResponse().getStatus().getCodeValue()).isEqualTo(503);
-                assertThat(response.getDeniedResponse().getBody()).contains("is this workload registered");
+                calls.accept(AuthorizationGrpc.newBlockingStub(forwardChannel));
             } finally {
                 forwardChannel.shutdownNow();
             }
