@@ -29,7 +29,9 @@ final class RenderedScenario {
     }
 
     static Path kustomize(LabProperties lab) {
-        String cache = System.getenv().getOrDefault("LAB_CACHE", System.getProperty("user.home") + "/.cache/spire-envoy-lab");
+        // the same folder scripts/lib.sh uses: LAB_CACHE, else $XDG_CACHE_HOME (or ~/.cache)/spire-envoy-lab
+        String xdg = System.getenv().getOrDefault("XDG_CACHE_HOME", System.getProperty("user.home") + "/.cache");
+        String cache = System.getenv().getOrDefault("LAB_CACHE", xdg + "/spire-envoy-lab");
         Path binary = Path.of(cache, "kustomize-" + lab.get("KUSTOMIZE_VERSION"), "kustomize");
         if (!Files.isExecutable(binary)) {
             throw new IllegalStateException("kustomize " + lab.get("KUSTOMIZE_VERSION") + " not found at " + binary
