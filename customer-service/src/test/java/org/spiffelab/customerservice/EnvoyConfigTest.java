@@ -88,6 +88,12 @@ class EnvoyConfigTest {
         assertThat(combined.getValidationContextSdsSecretConfig().getName()).isEqualTo(LAB.get("TRUST_DOMAIN_ID"));
         assertThat(combined.getDefaultValidationContext().getMatchTypedSubjectAltNamesList())
                 .extracting(m -> m.getMatcher().getExact()).containsExactly(LAB.get("CUSTOMER_SERVICE_ID"));
+        var listener = bootstrap.getStaticResources().getListeners(0).getAddress().getSocketAddress();
+        assertThat(listener.getAddress()).as("only the pod may use webapp's identity").isEqualTo("127.0.0.1");
+        assertThat(listener.getPortValue()).isEqualTo(LAB.port("WEBAPP_FORWARD_PORT"));
+        var upstream = cluster(bootstrap, "customer_service").getLoadAssignment().getEndpoints(0).getLbEndpoints(0).getEndpoint()
+                .getAddress().getSocketAddress();
+        assertThat(upstream.getPortValue()).isEqualTo(LAB.port("ENVOY_TLS_PORT"));
     }
 
     @Test

@@ -148,13 +148,13 @@ public final class LabStack implements AutoCloseable {
     }
 
     /**
-     * Scenario jwt: a webapp pod — webapp (owns the network namespace) calling http://127.0.0.1:9001, a forward Envoy
+     * Scenario jwt: a webapp pod — webapp (owns the network namespace) calling its forward Envoy on the pod's loopback (WEBAPP_FORWARD_PORT), a forward Envoy
      * there, and an sds-agent in inject mode attested as {@code workload}, serving that Envoy's SDS and ext_authz.
      */
     private WebappContainer startWebappPod(String instance, String workload, java.util.Map<String, String> env) {
         progress.accept("[" + spec.scenario() + "] " + instance + " pod: webapp + forward Envoy + sds-agent (inject), attested as " + workload);
         java.util.Map<String, String> sidecarEnv = new java.util.HashMap<>(env);
-        sidecarEnv.put("CUSTOMER_SERVICE_URL", "http://127.0.0.1:" + FORWARD_PORT);
+        sidecarEnv.put("CUSTOMER_SERVICE_URL", "http://127.0.0.1:" + lab.get("WEBAPP_FORWARD_PORT"));
         WebappContainer webapp = track(new WebappContainer(lab, ModuleImage.webapp(lab, images), instance, workload, socketVolume, sidecarEnv)
                 .withNetwork(network).withNetworkAliases(instance));
         webapp.start();
@@ -177,9 +177,6 @@ public final class LabStack implements AutoCloseable {
         }, "see " + instance + "-envoy's log: does its SDS (sds-agent) serve 'default' and 'spiffe://...'?");
         return webapp;
     }
-
-    /** Where the forward Envoy of a webapp pod listens (webapp/envoy/envoy-forward-jwt.yaml). */
-    public static final int FORWARD_PORT = 9001;
 
     /** Envoy's admin endpoint, read from inside the pod (admin listens on the pod's loopback only). */
     public String envoyAdmin(String path) {

@@ -65,7 +65,7 @@ class JwtScenarioIT {
         assertThat(result.path("profile").path("name").asText()).isEqualTo("Ada Lovelace");
         assertThat(result.path("authorizedSubject").asText()).isEqualTo(lab.get("WEBAPP_ID"));
         assertThat(stack.envoyStat(OK)).isEqualTo(ok + 3);
-        assertThat(Portal.page(webapp)).contains("Authorized by JWT-SVID", lab.get("WEBAPP_ID"));
+        assertThat(Portal.page(webapp)).contains("Authorized by JWT-SVID", lab.get("WEBAPP_ID"), "forward Envoy");
     }
 
     @Test

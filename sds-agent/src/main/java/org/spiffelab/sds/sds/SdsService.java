@@ -109,8 +109,4 @@ public final class SdsService extends SecretDiscoveryServiceGrpc.SecretDiscovery
         LOG.info("pushed version {} to {} streams in {} ms", snapshot.version(), streams.size(),
                 (System.nanoTime() - started) / 1_000_000);
     }
-
-    public int openStreams() {
-        return streams.size();
-    }
 }

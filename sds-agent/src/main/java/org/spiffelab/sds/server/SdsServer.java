@@ -66,11 +66,6 @@ public final class SdsServer implements AutoCloseable {
         }
     }
 
-    /** The TCP port actually bound (when tcp_address asked for port 0), or -1. */
-    public int tcpPort() {
-        return servers.size() > 1 ? servers.get(1).getPort() : -1;
-    }
-
     public void serving(boolean serving) {
         ServingStatus status = serving ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
         health.setStatus("", status);

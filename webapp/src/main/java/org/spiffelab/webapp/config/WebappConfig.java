@@ -28,6 +28,7 @@ public record WebappConfig(String workloadApiSocket, URI customerServiceUrl, Spi
     /** Default peer: customer-service's ID (equal to CUSTOMER_SERVICE_ID in lab.properties; a test checks it). */
     public static final String DEFAULT_CUSTOMER_SERVICE_ID = "spiffe://example.org/ns/demo/sa/customer-service";
     public static final String DEFAULT_SOCKET = "unix:/run/spire/sockets/agent.sock";
+    public static final String DEFAULT_CUSTOMER_SERVICE_URL = "https://customer-service:8443";
 
     /** Whether calls go through a local sidecar proxy (scenario jwt) rather than straight to customer-service over mTLS. */
     public boolean viaSidecar() {
@@ -38,14 +39,14 @@ public record WebappConfig(String workloadApiSocket, URI customerServiceUrl, Spi
         Map<String, String> values = new HashMap<>(env);
         for (String arg : args) {
             if (!arg.startsWith("--") || !arg.contains("=")) {
-                throw new ConfigException("unknown argument '" + arg + "': use --name=value, e.g. --customer-service-url=https://customer-service:8443");
+                throw new ConfigException("unknown argument '" + arg + "': use --name=value, e.g. --customer-service-url=" + DEFAULT_CUSTOMER_SERVICE_URL);
             }
             String name = arg.substring(2, arg.indexOf('=')).toUpperCase().replace('-', '_');
             values.put(name, arg.substring(arg.indexOf('=') + 1));
         }
         return new WebappConfig(
                 socket(values.getOrDefault("SPIFFE_ENDPOINT_SOCKET", DEFAULT_SOCKET)),
-                url(values.getOrDefault("CUSTOMER_SERVICE_URL", "https://customer-service:8443")),
+                url(values.getOrDefault("CUSTOMER_SERVICE_URL", DEFAULT_CUSTOMER_SERVICE_URL)),
                 spiffeId(values.getOrDefault("CUSTOMER_SERVICE_ID", DEFAULT_CUSTOMER_SERVICE_ID)),
                 port(values.getOrDefault("PORT", "8080")),
                 check("CUSTOMER_ID", values.getOrDefault("CUSTOMER_ID", "1001"), v -> v.matches("[0-9]{1,10}"), "digits, e.g. 1001"),

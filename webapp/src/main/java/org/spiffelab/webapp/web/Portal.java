@@ -27,8 +27,11 @@ public final class Portal {
         PortalResult result = svid == null
                 ? new PortalResult.Failure(PortalResult.Reason.NO_SVID, "this webapp holds no SVID yet: is it registered with SPIRE?", 0, "")
                 : customers.customer(config.customerId());
+        String route = config.viaSidecar()
+                ? "via the pod's forward Envoy, which does the mTLS and adds this workload's JWT-SVID"
+                : "direct mTLS: this webapp verifies the server's SPIFFE ID";
         return new PortalView(config.title(), identity(svid), config.customerServiceUrl().toString(),
-                config.customerServiceId().toString(), result);
+                config.customerServiceId().toString(), route, result);
     }
 
     /** Ready once an SVID is held. */

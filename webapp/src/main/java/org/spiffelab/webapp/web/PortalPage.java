@@ -94,6 +94,7 @@ public final class PortalPage {
                 .append(item("SVID expires", orDash(id.notAfter())))
                 .append(item("Rotations seen", Long.toString(id.rotations())))
                 .append(item("customer-service URL", view.customerServiceUrl()))
+                .append(item("Route", view.route()))
                 .append(item("Accepted server ID", view.expectedPeer()))
                 .append(item("Verified server ID", orDash(id.peer())))
                 .append("</dl></section></aside>");

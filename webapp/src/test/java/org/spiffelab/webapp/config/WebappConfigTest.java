@@ -36,6 +36,7 @@ class WebappConfigTest {
         LabProperties lab = LabProperties.load();
         assertThat(WebappConfig.DEFAULT_CUSTOMER_SERVICE_ID).isEqualTo(lab.get("CUSTOMER_SERVICE_ID"));
         assertThat(WebappConfig.DEFAULT_SOCKET).isEqualTo("unix:" + lab.get("SPIRE_AGENT_SOCKET"));
+        assertThat(WebappConfig.DEFAULT_CUSTOMER_SERVICE_URL).isEqualTo("https://customer-service:" + lab.get("ENVOY_TLS_PORT"));
     }
 
     @Test

@@ -71,7 +71,7 @@ class PortalHandlerTest {
     void unreachableServiceIsExplainedOnPageAndJson() throws Exception {
         source.rotate(pki.issue("spiffe://example.org/ns/demo/sa/webapp"));
         assertThat(get("/").body()).contains("customer-service is unreachable");
-        assertThat(get("/api/portal").body()).contains("\"reason\":\"UNREACHABLE\"");
+        assertThat(get("/api/portal").body()).contains("\"reason\":\"UNREACHABLE\"").contains("direct mTLS");
     }
 
     @Test

@@ -19,16 +19,16 @@ class PortalPageTest {
                 JSON.readTree("{\"available\":\"12840.55\",\"currency\":\"EUR\",\"asOf\":\"2026-11-21\"}"),
                 JSON.readTree("{\"transactions\":[{\"date\":\"2026-11-18\",\"description\":\"Salary\",\"amount\":\"4200.00\"}]}"),
                 "spiffe://example.org/ns/demo/sa/webapp");
-        String html = PortalPage.render(new PortalView("webapp", ME, "https://customer-service:8443", ME.peer(), data));
+        String html = PortalPage.render(new PortalView("webapp", ME, "https://customer-service:8443", ME.peer(), "direct mTLS", data));
         assertThat(html).contains("Ada Lovelace", "12840.55 EUR", "Salary", "4200.00", ME.spiffeId(), "abc123",
-                "<dd>3</dd>", "Verified server ID", "Authorized by JWT-SVID");
+                "<dd>3</dd>", "Verified server ID", "Authorized by JWT-SVID", "<dt>Route</dt><dd>direct mTLS</dd>");
     }
 
     @Test
     void denialShowsTheReasonAndTheEscapedBodyNeverAStackTrace() {
         PortalResult denied = new PortalResult.Failure(PortalResult.Reason.DENIED_BY_POLICY, "denied (HTTP 403)", 403,
                 "RBAC: access denied <script>alert(1)</script>");
-        String html = PortalPage.render(new PortalView("webapp-2", ME, "https://customer-service:8443", ME.peer(), denied));
+        String html = PortalPage.render(new PortalView("webapp-2", ME, "https://customer-service:8443", ME.peer(), "direct mTLS", denied));
         assertThat(html).contains("Access denied by customer-service&#39;s policy", "denied (HTTP 403)",
                 "RBAC: access denied &lt;script&gt;");
         assertThat(html).doesNotContain("<script>").doesNotContain("Exception").doesNotContain("\tat ");
