@@ -115,7 +115,7 @@ if [ "$LAB_IMAGES" = local ]; then
     ln -f "$spire_dir/$name" "$ctx/$name/$name.bin"
   done
   rm -rf "${ctx:?}/envoy" && mkdir -p "$ctx/envoy"
-  cp "$LAB_ROOT/docker/envoy/Dockerfile" "$ctx/envoy/" && ln -f "$envoy_dir/envoy" "$ctx/envoy/envoy.bin"
+  cp "$LAB_ROOT/docker/envoy/Dockerfile" "$LAB_ROOT/docker/envoy/docker-entrypoint.sh" "$ctx/envoy/" && ln -f "$envoy_dir/envoy" "$ctx/envoy/envoy.bin"
 
   build_image "$LOCAL_SPIRE_SERVER_IMAGE" "$ctx/spire-server" "BASE_IMAGE=$LOCAL_BASE_IMAGE" "SPIRE_VERSION=$SPIRE_VERSION"
   build_image "$LOCAL_SPIRE_AGENT_IMAGE"  "$ctx/spire-agent"  "BASE_IMAGE=$LOCAL_BASE_IMAGE" "SPIRE_VERSION=$SPIRE_VERSION"
