@@ -7,9 +7,9 @@ import io.spiffe.svid.x509svid.X509Svid;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
-import org.spiffelab.sds.sds.Aliases;
-import org.spiffelab.sds.sds.SecretResolver;
-import org.spiffelab.sds.sds.ValidationMode;
+import org.spiffelab.sds.secrets.Aliases;
+import org.spiffelab.sds.secrets.SecretResolver;
+import org.spiffelab.sds.secrets.ValidationMode;
 import org.spiffelab.sds.workload.WorkloadSnapshot;
 
 /** {@code sds-agent dump}: what this agent would serve Envoy, by resource name — never the private keys. */

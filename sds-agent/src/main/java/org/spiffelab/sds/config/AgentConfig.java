@@ -3,7 +3,7 @@ package org.spiffelab.sds.config;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Set;
-import org.spiffelab.sds.sds.Aliases;
+import org.spiffelab.sds.secrets.Aliases;
 
 /**
  * sds-agent's settings, validated (see {@link AgentConfigLoader} for where they come from).

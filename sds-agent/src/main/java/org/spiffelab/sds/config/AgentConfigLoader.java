@@ -16,7 +16,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import org.spiffelab.sds.sds.Aliases;
+import org.spiffelab.sds.secrets.Aliases;
 
 /**
  * Loads {@link AgentConfig}: defaults, then the YAML file ({@code --config=FILE}), then environment variables

@@ -20,7 +20,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.spiffelab.sds.sds.SdsService;
+import org.spiffelab.sds.secrets.SdsService;
 
 /** gRPC on a Unix socket (and optionally TCP for development): SDS, ext_authz, grpc.health.v1; a graceful stop. */
 public final class SdsServer implements AutoCloseable {

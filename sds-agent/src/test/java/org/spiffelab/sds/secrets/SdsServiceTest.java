@@ -1,4 +1,4 @@
-package org.spiffelab.sds.sds;
+package org.spiffelab.sds.secrets;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package org.spiffelab.sds.sds;
+package org.spiffelab.sds.secrets;
 
 import com.google.protobuf.Any;
 import com.google.protobuf.ByteString;

@@ -1,4 +1,4 @@
-package org.spiffelab.sds.sds;
+package org.spiffelab.sds.secrets;
 
 import com.google.protobuf.Any;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;

@@ -1,4 +1,4 @@
-package org.spiffelab.sds.sds;
+package org.spiffelab.sds.secrets;
 
 import com.google.protobuf.Value;
 import io.envoyproxy.envoy.config.core.v3.Node;
