@@ -1,53 +1,55 @@
 package org.spiffelab.sds.secrets;
 
-import com.google.protobuf.Any;
-import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.util.HashSet;
 import java.util.List;
-import java.util.UUID;
-import java.util.function.Supplier;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import java.util.Set;
 import org.spiffelab.sds.workload.WorkloadSnapshot;
 
 /**
- * One Envoy's StreamSecrets conversation (state-of-the-world xDS), following the SPIRE agent's rules:
+ * One Envoy's StreamSecrets conversation, following the SPIRE agent's state machine:
  * <ul>
- *   <li>a request whose nonce is not the last one sent is stale and ignored;</li>
- *   <li>an ACK (same names) gets no reply; a NACK is logged and does not trigger a resend;</li>
- *   <li>changed names get an immediate answer;</li>
- *   <li>every new Workload API snapshot is pushed with a new version, without waiting for a request.</li>
+ *   <li>once a response was sent, a request whose nonce is not the last one sent is stale and ignored entirely;</li>
+ *   <li>a request without a node keeps the node of the last answered request;</li>
+ *   <li>a request is answered only when its names differ from the last request's (SPIRE's rule: another count of
+ *       names, or a name not asked before) — so an ACK or a NACK of the same names gets no reply;</li>
+ *   <li>every Workload API update is pushed at once for the last names, with the next version (a per-stream count of
+ *       updates, "1" for the state at connect) and a fresh 8-hex-digit nonce; the response echoes the request's
+ *       type_url.</li>
  * </ul>
- * Requests (gRPC threads) and snapshots (Workload API thread) meet under this object's lock.
+ * Only what the answer needs is kept (names, type_url, the node's validation mode): a large request is not held.
+ * Requests (gRPC threads) and updates (the Workload API thread) meet under this object's lock.
  */
 final class SdsStream implements StreamObserver<DiscoveryRequest> {
 
-    private static final Logger LOG = LoggerFactory.getLogger(SdsStream.class);
-
     private final long id;
     private final StreamObserver<DiscoveryResponse> responses;
-    private final SecretResolver resolver;
-    private final boolean spiffeValidatorDisabled;
-    private final Supplier<WorkloadSnapshot> snapshots;
-    private final Runnable onClose;
+    private final SdsService service;
+    private final StreamLog log;
 
-    private DiscoveryRequest lastRequest;
-    private Node node = Node.getDefaultInstance();
+    private WorkloadSnapshot snapshot;
+    private long version;
     private String lastNonce;
+    /** The validation mode of the last answered request's node; null before any node was seen. */
+    private ValidationMode lastNodeMode;
+    private String nodeId = "";
+    private List<String> names;
+    private String typeUrl;
+    private ValidationMode mode;
     private boolean closed;
 
-    SdsStream(long id, StreamObserver<DiscoveryResponse> responses, SecretResolver resolver, boolean spiffeValidatorDisabled,
-              Supplier<WorkloadSnapshot> snapshots, Runnable onClose) {
+    SdsStream(long id, StreamObserver<DiscoveryResponse> responses, SdsService service, WorkloadSnapshot current) {
         this.id = id;
         this.responses = responses;
-        this.resolver = resolver;
-        this.spiffeValidatorDisabled = spiffeValidatorDisabled;
-        this.snapshots = snapshots;
-        this.onClose = onClose;
+        this.service = service;
+        this.log = new StreamLog(id);
+        if (current != null) {
+            snapshot = current;
+            version = 1;
+        }
     }
 
     @Override
@@ -55,84 +57,108 @@ final class SdsStream implements StreamObserver<DiscoveryRequest> {
         if (closed) {
             return;
         }
-        if (!SdsService.acceptsTypeUrl(request.getTypeUrl())) {
-            fail(Status.INVALID_ARGUMENT.withDescription("unsupported type_url '" + shorten(request.getTypeUrl())
-                    + "': this server serves " + SdsService.SECRET_TYPE_URL));
+        Status refused = service.limits().check(request.getResourceNamesList());
+        if (refused != null) {
+            log.warn("refused: {}", refused.getDescription());
+            fail(refused);
             return;
-        }
-        if (request.hasNode()) {
-            node = request.getNode();
         }
         if (request.hasErrorDetail()) {
-            LOG.warn("stream={} node={} NACK version={} names={}: {}", id, node.getId(), request.getVersionInfo(),
-                    request.getResourceNamesList(), request.getErrorDetail().getMessage());
+            log.warn("NACK node={} names={}: {}", StreamLog.shorten(request.getNode().getId()), StreamLog.names(request.getResourceNamesList()),
+                    StreamLog.shorten(request.getErrorDetail().getMessage()));
         }
-        if (lastNonce != null && !lastNonce.equals(request.getResponseNonce())) {
-            LOG.debug("stream={} stale nonce {} (last sent {}): ignored", id, request.getResponseNonce(), lastNonce);
+        if (request.hasNode()) {
+            nodeId = StreamLog.shorten(request.getNode().getId());
+        }
+        ValidationMode requestMode = request.hasNode() ? service.modeFor(request.getNode()) : null;
+        if (lastNonce != null) {
+            if (!lastNonce.equals(request.getResponseNonce())) {
+                log.debug("stale nonce {} (last sent {}): ignored", StreamLog.shorten(request.getResponseNonce()), lastNonce);
+                return;
+            }
+            if (requestMode == null) {
+                requestMode = lastNodeMode;
+            }
+        }
+        boolean changed = names == null || namesChanged(names, request.getResourceNamesList());
+        names = List.copyOf(request.getResourceNamesList());
+        typeUrl = request.getTypeUrl();
+        mode = requestMode;
+        if (!changed) {
+            log.debug("no change (ACK or NACK) version={}", StreamLog.shorten(request.getVersionInfo()));
             return;
         }
-        boolean namesChanged = lastRequest == null
-                || !new HashSet<>(lastRequest.getResourceNamesList()).equals(new HashSet<>(request.getResourceNamesList()));
-        lastRequest = request;
-        if (!namesChanged) {
-            LOG.debug("stream={} node={} ACK version={}", id, node.getId(), request.getVersionInfo());
-            return;
-        }
-        LOG.info("stream={} node={} cluster={} requests names={}", id, node.getId(), node.getCluster(), request.getResourceNamesList());
-        WorkloadSnapshot snapshot = snapshots.get();
+        log.info("node={} requests names={}", nodeId, StreamLog.names(names));
         if (snapshot != null) {
-            send(snapshot);
-        }
-        // else: the first snapshot will answer
-    }
-
-    /** A new Workload API snapshot: push it if Envoy has asked for anything yet. */
-    synchronized void push(WorkloadSnapshot snapshot) {
-        if (!closed && lastRequest != null) {
-            send(snapshot);
+            send();
         }
     }
 
-    private void send(WorkloadSnapshot snapshot) {
-        List<Any> secrets;
-        try {
-            secrets = resolver.resolvePacked(lastRequest.getResourceNamesList(), snapshot,
-                    ValidationMode.forNode(node, spiffeValidatorDisabled));
-        } catch (UnknownNamesException e) {
-            LOG.warn("stream={} node={}: {}", id, node.getId(), e.getMessage());
-            fail(Status.INVALID_ARGUMENT.withDescription(e.getMessage()));
+    /** A new Workload API snapshot: count it, and push it if anything was asked for yet. */
+    synchronized void push(WorkloadSnapshot update) {
+        if (closed || (snapshot != null && update.version() <= snapshot.version())) {
             return;
         }
-        lastNonce = UUID.randomUUID().toString();
-        DiscoveryResponse.Builder response = DiscoveryResponse.newBuilder().setVersionInfo(snapshot.versionInfo())
-                .setTypeUrl(SdsService.SECRET_TYPE_URL).setNonce(lastNonce);
-        response.addAllResources(secrets);
-        // One line per stream and update would be a thousand lines per rotation: the service logs a summary instead.
-        LOG.debug("stream={} node={} sent version={} names={}", id, node.getId(), snapshot.version(), lastRequest.getResourceNamesList());
-        responses.onNext(response.build());
+        snapshot = update;
+        version++;
+        if (names != null) {
+            send();
+        }
+    }
+
+    private void send() {
+        SecretResolver.Resolution resolution = service.resolve(names, snapshot,
+                mode == null ? service.modeFor(null) : mode);
+        if (resolution.failed()) {
+            log.warn("{}: {}", resolution.error().getCode(), resolution.error().getDescription());
+            fail(resolution.error());
+            return;
+        }
+        String nonce = service.nextNonce();
+        responses.onNext(DiscoveryResponse.newBuilder().setVersionInfo(Long.toString(version)).setTypeUrl(typeUrl)
+                .setNonce(nonce).addAllResources(resolution.resources()).build());
+        lastNonce = nonce;
+        if (mode != null) {
+            lastNodeMode = mode;
+        }
+        log.debug("sent version={} nonce={} resources={}", version, nonce, resolution.resources().size());
+    }
+
+    /** SPIRE's subListChanged: another number of names, or a name the last request did not have. */
+    static boolean namesChanged(List<String> before, List<String> now) {
+        if (before.size() != now.size()) {
+            return true;
+        }
+        Set<String> known = new HashSet<>(before);
+        for (String name : now) {
+            if (!known.contains(name)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void fail(Status status) {
         closed = true;
-        onClose.run();
+        service.ended(this);
         responses.onError(status.asRuntimeException());
     }
 
     @Override
     public synchronized void onError(Throwable t) {
         closed = true;
-        onClose.run();
-        LOG.debug("stream={} ended: {}", id, Status.fromThrowable(t));
+        service.ended(this);
+        log.debug("ended: {}", Status.fromThrowable(t));
     }
 
     @Override
     public synchronized void onCompleted() {
         closed = true;
-        onClose.run();
+        service.ended(this);
         responses.onCompleted();
     }
 
-    private static String shorten(String text) {
-        return text.length() <= 100 ? text : text.substring(0, 100) + "…";
+    long id() {
+        return id;
     }
 }

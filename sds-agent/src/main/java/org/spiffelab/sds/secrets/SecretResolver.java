@@ -1,139 +1,140 @@
 package org.spiffelab.sds.secrets;
 
+import com.google.protobuf.Any;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
+import io.grpc.Status;
 import io.spiffe.bundle.x509bundle.X509Bundle;
-import io.spiffe.spiffeid.TrustDomain;
 import io.spiffe.svid.x509svid.X509Svid;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import org.spiffelab.sds.workload.WorkloadSnapshot;
 
 /**
- * Turns requested resource names into secrets:
- * <ul>
- *   <li>a SPIFFE ID of one of the workload's SVIDs → that TLS certificate;</li>
- *   <li>{@code spiffe://<trust domain>} → that trust domain's validation context;</li>
- *   <li>the aliases (default: {@code default}, {@code ROOTCA}, {@code ALL});</li>
- *   <li>no names → every SVID and every bundle.</li>
- * </ul>
- * Any other name fails the whole request, naming what could not be served.
+ * Turns requested resource names into secrets exactly as the SPIRE agent's SDS does, in its order and with its quirks:
+ * <ol>
+ *   <li>the own trust domain's bundle, by one of (first match wins): its ID {@code spiffe://<td>} (or no names at all),
+ *       the own-bundle alias ({@code ROOTCA}), the all-bundles alias ({@code ALL}) — one bundle resource at most, so a
+ *       second of these names stays unserved;</li>
+ *   <li>each federated bundle asked for by its trust domain ID (or no names);</li>
+ *   <li>each SVID asked for by its SPIFFE ID (or no names); else, for the first SVID only, the default-SVID alias.</li>
+ * </ol>
+ * Names left over fail the whole request with {@code INVALID_ARGUMENT}, listed sorted and Go-quoted as SPIRE lists
+ * them. {@code ALL} without the SPIFFE validator fails with {@code INTERNAL}: plain trusted CAs cannot keep each trust
+ * domain's authorities to its own SPIFFE IDs.
+ * <p>Federated bundles come sorted by trust domain; SPIRE's order among several is random (a Go map).
  */
 public final class SecretResolver {
 
+    /** Resources for a response, or the status that ends the request. */
+    public record Resolution(List<Any> resources, Status error) {
+        public boolean failed() {
+            return error != null;
+        }
+    }
+
+    static final String NOT_AUTHORIZED = "workload is not authorized for the requested identities ";
+    static final String ALL_NEEDS_SPIFFE_VALIDATOR = "unable to use \"SPIFFE validator\" on Envoy below 1.17";
+    /** Longest list of refused names echoed in a status, in characters: a status is a message, not a mirror. */
+    static final int MAX_ECHOED = 1024;
+    private static final int MAX_CACHED = 1000;
+
     private final Aliases aliases;
-    /** Secrets of the latest snapshot by (mode, names): a thousand Envoys asking the same thing cost one encoding. */
-    private final java.util.concurrent.ConcurrentHashMap<String, List<com.google.protobuf.Any>> packed =
-            new java.util.concurrent.ConcurrentHashMap<>();
-    private volatile long packedVersion = -1;
+    /** The latest snapshot's resolutions by (mode, names): a thousand Envoys asking the same thing cost one encoding. */
+    private final Map<String, Resolution> cache = new ConcurrentHashMap<>();
+    private volatile long cachedVersion = -1;
 
     public SecretResolver(Aliases aliases) {
         this.aliases = aliases;
     }
 
-    /** As {@link #resolve}, packed for a DiscoveryResponse, shared between streams that ask for the same names. */
-    List<com.google.protobuf.Any> resolvePacked(List<String> requested, WorkloadSnapshot snapshot, ValidationMode mode)
-            throws UnknownNamesException {
-        if (packedVersion != snapshot.version()) {
-            synchronized (packed) {
-                if (packedVersion != snapshot.version()) {
-                    packed.clear();
-                    packedVersion = snapshot.version();
+    public Resolution resolve(Collection<String> requested, WorkloadSnapshot snapshot, ValidationMode mode) {
+        if (cachedVersion != snapshot.version()) {
+            synchronized (cache) {
+                if (cachedVersion != snapshot.version()) {
+                    cache.clear();
+                    cachedVersion = snapshot.version();
                 }
             }
         }
-        String key = mode + "|" + String.join("\n", new java.util.TreeSet<>(requested));
-        List<com.google.protobuf.Any> cached = packed.get(key);
-        if (cached != null) {
-            return cached;
-        }
-        List<com.google.protobuf.Any> any = resolve(requested, snapshot, mode).stream().map(com.google.protobuf.Any::pack).toList();
-        if (packedVersion == snapshot.version() && packed.size() < 1000) {
-            packed.put(key, any);
-        }
-        return any;
-    }
-
-    List<Secret> resolve(List<String> requested, WorkloadSnapshot snapshot, ValidationMode mode) throws UnknownNamesException {
-        Set<String> names = new LinkedHashSet<>();
+        Set<String> names = new TreeSet<>();
         for (String name : requested) {
             if (!name.isEmpty()) {
                 names.add(name);
             }
         }
+        String key = mode.ordinal() + "\n" + String.join("\n", names);
+        Resolution cached = cache.get(key);
+        if (cached != null) {
+            return cached;
+        }
+        Resolution resolution = compute(names, snapshot, mode);
+        if (cachedVersion == snapshot.version() && cache.size() < MAX_CACHED) {
+            cache.put(key, resolution);
+        }
+        return resolution;
+    }
+
+    private Resolution compute(Set<String> names, WorkloadSnapshot snapshot, ValidationMode mode) {
+        boolean everything = names.isEmpty();
         List<Secret> secrets = new ArrayList<>();
-        if (names.isEmpty()) {
-            for (X509Bundle bundle : snapshot.bundles().values()) {
-                secrets.add(validationContext(bundle.getTrustDomain().toIdString(), List.of(bundle), mode));
+        X509Bundle own = snapshot.ownBundle();
+        if (own != null) {
+            String ownId = own.getTrustDomain().toIdString();
+            if (everything || names.contains(ownId)) {
+                secrets.add(validationContext(ownId, List.of(own), mode));
+                names.remove(ownId);
+            } else if (names.contains(aliases.ownBundle())) {
+                secrets.add(validationContext(aliases.ownBundle(), List.of(own), mode));
+                names.remove(aliases.ownBundle());
+            } else if (names.contains(aliases.allBundles())) {
+                if (mode != ValidationMode.SPIFFE_VALIDATOR) {
+                    return new Resolution(null, Status.INTERNAL.withDescription(ALL_NEEDS_SPIFFE_VALIDATOR));
+                }
+                secrets.add(SecretFactory.spiffeValidationContext(aliases.allBundles(), snapshot.bundles().values()));
+                names.remove(aliases.allBundles());
             }
-            for (X509Svid svid : snapshot.svids()) {
-                secrets.add(SecretFactory.tlsCertificate(svid.getSpiffeId().toString(), svid));
-            }
-            return secrets;
         }
-        List<String> unknown = new ArrayList<>();
-        for (String name : names) {
-            Secret secret = resolveOne(name, snapshot, mode);
-            if (secret == null) {
-                unknown.add(name);
-            } else {
-                secrets.add(secret);
+        for (X509Bundle federated : snapshot.federatedBundles()) {
+            String id = federated.getTrustDomain().toIdString();
+            if (everything || names.contains(id)) {
+                secrets.add(validationContext(id, List.of(federated), mode));
+                names.remove(id);
             }
         }
-        if (!unknown.isEmpty()) {
-            throw new UnknownNamesException(unknown);
+        List<X509Svid> svids = snapshot.svids();
+        for (int i = 0; i < svids.size(); i++) {
+            String id = svids.get(i).getSpiffeId().toString();
+            if (everything || names.contains(id)) {
+                secrets.add(SecretFactory.tlsCertificate(id, svids.get(i)));
+                names.remove(id);
+            } else if (i == 0 && names.contains(aliases.defaultSvid())) {
+                secrets.add(SecretFactory.tlsCertificate(aliases.defaultSvid(), svids.get(i)));
+                names.remove(aliases.defaultSvid());
+            }
         }
-        return secrets;
+        if (!names.isEmpty()) {
+            return new Resolution(null, Status.INVALID_ARGUMENT.withDescription(notAuthorized(List.copyOf(names))));
+        }
+        return new Resolution(secrets.stream().map(Any::pack).toList(), null);
     }
 
-    /** One name, for {@code sds-agent dump}; throws when it cannot be served. */
-    public Secret resolveForDump(String name, WorkloadSnapshot snapshot, ValidationMode mode) {
-        Secret secret = resolveOne(name, snapshot, mode);
-        if (secret == null) {
-            throw new IllegalArgumentException("no such SVID or bundle");
+    /** SPIRE's message, the sorted names Go-quoted; a list longer than {@link #MAX_ECHOED} is cut. */
+    static String notAuthorized(List<String> sortedNames) {
+        String quoted = GoQuoted.list(sortedNames);
+        if (quoted.length() > MAX_ECHOED) {
+            quoted = quoted.substring(0, MAX_ECHOED) + "… (" + sortedNames.size() + " names)";
         }
-        return secret;
+        return NOT_AUTHORIZED + quoted;
     }
 
-    private Secret resolveOne(String name, WorkloadSnapshot snapshot, ValidationMode mode) {
-        if (name.equals(aliases.defaultSvid())) {
-            return snapshot.svids().isEmpty() ? null : SecretFactory.tlsCertificate(name, snapshot.svids().get(0));
-        }
-        if (name.equals(aliases.ownBundle())) {
-            X509Bundle own = snapshot.ownTrustDomain() == null ? null : snapshot.bundles().get(snapshot.ownTrustDomain());
-            return own == null ? null : validationContext(name, List.of(own), mode);
-        }
-        if (name.equals(aliases.allBundles())) {
-            return snapshot.bundles().isEmpty() ? null : validationContext(name, snapshot.bundles().values(), mode);
-        }
-        for (X509Svid svid : snapshot.svids()) {
-            if (svid.getSpiffeId().toString().equals(name)) {
-                return SecretFactory.tlsCertificate(name, svid);
-            }
-        }
-        TrustDomain trustDomain = trustDomainOf(name);
-        if (trustDomain != null && snapshot.bundles().containsKey(trustDomain)) {
-            return validationContext(name, List.of(snapshot.bundles().get(trustDomain)), mode);
-        }
-        return null;
-    }
-
-    private static Secret validationContext(String name, java.util.Collection<X509Bundle> bundles, ValidationMode mode) {
+    private static Secret validationContext(String name, List<X509Bundle> bundles, ValidationMode mode) {
         return mode == ValidationMode.SPIFFE_VALIDATOR
                 ? SecretFactory.spiffeValidationContext(name, bundles)
-                : SecretFactory.trustedCaValidationContext(name, bundles);
-    }
-
-    /** {@code spiffe://example.org} (and nothing more) → example.org. */
-    private static TrustDomain trustDomainOf(String name) {
-        if (!name.startsWith("spiffe://") || name.indexOf('/', "spiffe://".length()) >= 0) {
-            return null;
-        }
-        try {
-            return TrustDomain.parse(name);
-        } catch (RuntimeException e) {
-            return null;
-        }
+                : SecretFactory.trustedCaValidationContext(name, bundles.get(0));
     }
 }

@@ -5,4 +5,8 @@ package org.spiffelab.sds.workload;
 public interface SnapshotListener {
 
     void onSnapshot(WorkloadSnapshot snapshot);
+
+    /** The Workload API sent what is already held (e.g. after reconnecting). */
+    default void onUnchanged(WorkloadSnapshot snapshot) {
+    }
 }

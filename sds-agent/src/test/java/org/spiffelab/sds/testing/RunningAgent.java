@@ -22,7 +22,7 @@ public final class RunningAgent implements AutoCloseable {
     public RunningAgent(Path dir, boolean disableSpiffeValidator) throws Exception {
         workloadApi = new FakeWorkloadApi(dir.resolve("workload.sock"));
         sdsSocket = dir.resolve("sds").resolve("sds.sock");
-        watcher = new WorkloadWatcher(() -> WorkloadApi.client(workloadApi.address()), workloadApi.address());
+        watcher = new WorkloadWatcher(WorkloadApi.client(workloadApi.address()), workloadApi.address());
         sds = new SdsService(new SecretResolver(Aliases.SPIRE_DEFAULTS), disableSpiffeValidator, watcher::current);
         server = new SdsServer(sdsSocket, PosixFilePermissions.fromString("rw-rw----"), null, sds);
         watcher.addListener(sds);
