@@ -20,9 +20,7 @@ import org.spiffelab.sds.server.CallerCheck;
 import org.spiffelab.sds.server.SdsServer;
 import org.spiffelab.sds.server.StatusService;
 import org.spiffelab.sds.workload.JavaSpiffeLogging;
-import org.spiffelab.sds.workload.SnapshotListener;
 import org.spiffelab.sds.workload.WorkloadApi;
-import org.spiffelab.sds.workload.WorkloadSnapshot;
 import org.spiffelab.sds.workload.WorkloadWatcher;
 
 /**
@@ -93,17 +91,7 @@ public final class SdsAgentMain {
         JwtBundleWatcher bundlesToClose = jwtBundles;
         watcher.addListener(sds);
         watcher.addListener(snapshot -> server.serving(true));
-        watcher.addListener(new SnapshotListener() {
-            @Override
-            public void onSnapshot(WorkloadSnapshot snapshot) {
-                javaSpiffeLog.recovered();
-            }
-
-            @Override
-            public void onUnchanged(WorkloadSnapshot snapshot) {
-                javaSpiffeLog.recovered();
-            }
-        });
+        watcher.addListener(snapshot -> javaSpiffeLog.recovered());
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();

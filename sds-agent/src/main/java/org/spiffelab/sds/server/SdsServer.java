@@ -116,7 +116,8 @@ public final class SdsServer implements AutoCloseable {
         }
         for (Server server : servers) {
             try {
-                if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
+                // SDS streams never end by themselves and Envoy reconnects anyway: a short grace, then cut them
+                if (!server.awaitTermination(1, TimeUnit.SECONDS)) {
                     server.shutdownNow();
                 }
             } catch (InterruptedException e) {

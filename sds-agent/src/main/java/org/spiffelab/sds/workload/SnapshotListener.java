@@ -5,8 +5,4 @@ package org.spiffelab.sds.workload;
 public interface SnapshotListener {
 
     void onSnapshot(WorkloadSnapshot snapshot);
-
-    /** The Workload API sent what is already held (e.g. after reconnecting). */
-    default void onUnchanged(WorkloadSnapshot snapshot) {
-    }
 }

@@ -38,25 +38,6 @@ public record WorkloadSnapshot(long version, List<X509Svid> svids, Map<TrustDoma
         return bundles.entrySet().stream().filter(e -> !e.getKey().equals(own)).map(Map.Entry::getValue).toList();
     }
 
-    /** Whether these SVIDs and bundles are the ones {@code snapshot} already holds (same certificates). */
-    static boolean sameContent(WorkloadSnapshot snapshot, List<X509Svid> svids, Map<TrustDomain, X509Bundle> bundles) {
-        if (snapshot.svids().size() != svids.size() || !snapshot.bundles().keySet().equals(bundles.keySet())) {
-            return false;
-        }
-        for (int i = 0; i < svids.size(); i++) {
-            if (!snapshot.svids().get(i).getSpiffeId().equals(svids.get(i).getSpiffeId())
-                    || !snapshot.svids().get(i).getChain().equals(svids.get(i).getChain())) {
-                return false;
-            }
-        }
-        for (Map.Entry<TrustDomain, X509Bundle> bundle : bundles.entrySet()) {
-            if (!snapshot.bundles().get(bundle.getKey()).getX509Authorities().equals(bundle.getValue().getX509Authorities())) {
-                return false;
-            }
-        }
-        return true;
-    }
-
     public String versionInfo() {
         return Long.toString(version);
     }

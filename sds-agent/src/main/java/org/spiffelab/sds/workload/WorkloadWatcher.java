@@ -78,13 +78,8 @@ public final class WorkloadWatcher implements AutoCloseable {
             return;
         }
         Map<TrustDomain, X509Bundle> bundles = new HashMap<>(context.getX509BundleSet().getBundles());
-        WorkloadSnapshot previous = current.get();
-        if (previous != null && WorkloadSnapshot.sameContent(previous, context.getX509Svids(), bundles)) {
-            // e.g. the Workload API re-sending its state after a reconnect: nothing for Envoy to apply
-            LOG.info("Workload API at {} answers again, unchanged (version {})", address, previous.version());
-            listeners.forEach(l -> l.onUnchanged(previous));
-            return;
-        }
+        // Every update is announced, unchanged content too: the SPIRE agent pushes every cache update to its SDS
+        // streams with the next version, and the Workload API stream carries exactly those updates.
         WorkloadSnapshot snapshot = new WorkloadSnapshot(versions.incrementAndGet(), context.getX509Svids(), bundles);
         current.set(snapshot);
         LOG.info("Workload API update: version={} svids={} bundles={}", snapshot.version(),

@@ -368,6 +368,10 @@ class SdsServiceTest {
             org.awaitility.Awaitility.await("java-spiffe's own re-subscription").atMost(java.time.Duration.ofSeconds(20))
                     .until(() -> agent.workloadApi.subscriptions() > subscriptions);
             assertThat(stream.ended()).as("the SDS stream survives the outage").isFalse();
+            // the Workload API re-sends its state on reconnecting: passed on as SPIRE passes on every cache update
+            DiscoveryResponse resent = stream.next();
+            assertThat(serial(resent)).isEqualTo(serial(first));
+            assertThat(resent.getVersionInfo()).isEqualTo("2");
             // a new stream during the outage is still served the last good secrets
             try (SdsClient.Stream late = envoy.stream()) {
                 late.send(SdsClient.request(NODE, ENVOY_ID).build());
