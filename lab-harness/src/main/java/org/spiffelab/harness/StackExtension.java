@@ -42,7 +42,8 @@ public final class StackExtension implements BeforeAllCallback, AfterAllCallback
     @Override
     public void beforeAll(ExtensionContext context) {
         LabProperties lab = LabProperties.load();
-        stack = new LabStack(lab, LabImages.fromEnvironment(lab), spec.apply(lab), null, line -> System.out.println("==> " + line));
+        stack = new LabStack(lab, LabImages.fromEnvironment(lab), spec.apply(lab), null, line -> System.out.println("==> " + line))
+                .withContainerLogs(System.out::println);
         try {
             stack.start();
             current = stack;
