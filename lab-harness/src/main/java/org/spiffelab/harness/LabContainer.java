@@ -130,6 +130,11 @@ public abstract class LabContainer<SELF extends LabContainer<SELF>> extends Gene
         startAgain();
     }
 
+    /** When the container's current run started (Docker's StartedAt): unchanged means it did not restart. */
+    public String startedAt() {
+        return inspectNow().getState().getStartedAt();
+    }
+
     /** The host port Docker maps to {@code port} now (it can change when a container is started again). */
     public int currentMappedPort(int port) {
         Ports.Binding[] bindings = inspectNow().getNetworkSettings().getPorts().getBindings().get(ExposedPort.tcp(port));
