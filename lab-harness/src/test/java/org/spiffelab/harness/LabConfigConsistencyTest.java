@@ -64,7 +64,7 @@ class LabConfigConsistencyTest {
 
     @Test
     void spiffeIdsShareTheTrustDomainAndTheKubernetesShape() {
-        for (String key : new String[] {"CUSTOMER_SERVICE_ID", "WEBAPP_ID", "WEBAPP_2_ID", "SDS_AGENT_ID"}) {
+        for (String key : new String[] {"CUSTOMER_SERVICE_ID", "WEBAPP_ID", "WEBAPP_2_ID"}) {
             assertTrue(LAB.get(key).matches("spiffe://" + Pattern.quote(LAB.get("TRUST_DOMAIN")) + "/ns/"
                     + Pattern.quote(LAB.get("NAMESPACE")) + "/sa/[a-z0-9-]+"), key + " = " + LAB.get(key));
         }
