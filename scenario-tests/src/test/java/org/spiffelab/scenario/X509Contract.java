@@ -99,7 +99,6 @@ abstract class X509Contract {
         MtlsProbe.Outcome outcome = MtlsProbe.withoutClientCertificate(spireBundle)
                 .get("localhost", stack.pod().publishedTlsPort(), "/api/customers");
         assertThat(outcome.failed()).as("a client without a certificate must not get a response").isTrue();
-        assertThat(outcome.status()).isEqualTo(-1);
         assertThat(stack.envoyStat(LISTENER_STATS + "ssl.fail_verify_no_cert")).isEqualTo(before + 1);
     }
 
@@ -114,7 +113,6 @@ abstract class X509Contract {
                 leaf.key(), spireBundle)
                 .get("localhost", stack.pod().publishedTlsPort(), "/api/customers");
         assertThat(outcome.failed()).as("an impostor certificate must not get a response").isTrue();
-        assertThat(outcome.status()).isEqualTo(-1);
         assertThat(stack.envoyStat(LISTENER_STATS + "ssl.fail_verify_error")).isEqualTo(before + 1);
     }
 
