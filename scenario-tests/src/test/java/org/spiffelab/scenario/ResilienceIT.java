@@ -85,13 +85,16 @@ class ResilienceIT {
         ToolboxContainer client = stack.startWorkload("webapp-2");
         stack.awaitCondition("webapp-2's SVID for the probing client", Duration.ofSeconds(30), () -> client.fetchX509Svid().getExitCode() == 0);
         SvidPem svid = client.svidPem();
-        MtlsProbe probe = MtlsProbe.withClientCertificate(Pem.certificates(svid.certChain()), Pem.ecPrivateKey(svid.privateKey()),
-                Pem.certificates(svid.bundle()));
+        var chain = Pem.certificates(svid.certChain());
+        var key = Pem.ecPrivateKey(svid.privateKey());
+        var bundle = Pem.certificates(svid.bundle());
         int port = stack.pod().publishedTlsPort();
 
         traffic = new Traffic();
         newConnections = traffic.start("new mTLS connection", Duration.ofMillis(150), () -> {
-            MtlsProbe.Outcome outcome = probe.get("localhost", port, "/api/customers/1001/balance");
+            // A fresh TLS context each time: no session to resume, so every request is a full handshake that
+            // validates the server's current certificate (a resumed session would not, even past its expiry).
+            MtlsProbe.Outcome outcome = MtlsProbe.withClientCertificate(chain, key, bundle).get("localhost", port, "/api/customers/1001/balance");
             return outcome.status() == 200 ? null : outcome.status() + " " + outcome.failure();
         });
         portal = traffic.start("webapp /api/portal", Duration.ofMillis(250), () -> {

@@ -39,11 +39,16 @@ final class JulToSlf4j extends Handler {
         Logger log = LoggerFactory.getLogger(name);
         String message = message(record);
         Throwable thrown = record.getThrown();
-        if (thrown != null && oneLine(name)) {
-            message = message + ": " + causes(thrown);
-            thrown = null;
-        }
         int level = record.getLevel().intValue();
+        if (thrown != null && oneLine(name)) {
+            String causes = causes(thrown);
+            message = message + ": " + causes;
+            thrown = null;
+            // The agent restarting or its socket gone: expected, retried, worth a warning rather than an error.
+            if (causes.contains("UNAVAILABLE")) {
+                level = Math.min(level, Level.WARNING.intValue());
+            }
+        }
         if (level >= Level.SEVERE.intValue()) {
             log.error(message, thrown);
         } else if (level >= Level.WARNING.intValue()) {

@@ -43,6 +43,8 @@ public final class CustomerServiceClient implements AutoCloseable {
         connector.setSslContextFactory(tls);
         this.http = new HttpClient(new HttpClientTransportOverHTTP(connector));
         this.http.setConnectTimeout(5_000);
+        // No User-Agent naming Jetty and its version on our calls either.
+        this.http.setUserAgentField(null);
         try {
             http.start();
         } catch (Exception e) {
