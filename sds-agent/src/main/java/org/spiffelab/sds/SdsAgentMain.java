@@ -68,7 +68,7 @@ public final class SdsAgentMain {
                 jwtBundles = new JwtBundleWatcher(() -> WorkloadApi.client(config.workloadApiSocket()));
                 jwtBundles.start();
                 services.add(AuthzService.validating(new JwtSvidValidator(jwtBundles::current, config.jwtAudience(),
-                        config.jwtAllowedSubjects(), java.time.Clock.systemUTC())));
+                        config.jwtAllowedSubjects(), java.time.Clock.systemUTC()), new org.spiffelab.sds.authz.VerificationPool()));
             }
             case NONE -> { }
         }

@@ -1,28 +1,23 @@
 package org.spiffelab.sds.authz;
 
-import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
-import com.nimbusds.jose.JWSVerifier;
-import com.nimbusds.jose.crypto.ECDSAVerifier;
-import com.nimbusds.jose.crypto.RSASSAVerifier;
-import com.nimbusds.jose.util.Base64URL;
 import com.nimbusds.jwt.JWTClaimsSet;
 import io.spiffe.bundle.jwtbundle.JwtBundle;
 import io.spiffe.bundle.jwtbundle.JwtBundleSet;
 import io.spiffe.spiffeid.SpiffeId;
 import java.security.PublicKey;
-import java.security.interfaces.ECPublicKey;
-import java.security.interfaces.RSAPublicKey;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Supplier;
 
 /**
@@ -39,6 +34,10 @@ import java.util.function.Supplier;
  * <p>ECDSA signatures are accepted with either s or n − s ("high-S"): SPIRE signs with Go's crypto/ecdsa, which does
  * not normalise s, so refusing high-S would refuse about half of SPIRE's genuine tokens. The twin of a genuine token
  * carries the same claims from the same signer, so accepting it grants nothing the original did not.
+ *
+ * <p>Everything but the signature check runs on the caller's thread and costs microseconds; the signature check runs
+ * on the executor given to {@link #check(String, Executor)} (a {@link VerificationPool} in the agent), so a flood of
+ * forged tokens waits there while callers with an already verified token are answered at once.
  */
 public final class JwtSvidValidator {
 
@@ -52,6 +51,8 @@ public final class JwtSvidValidator {
             JWSAlgorithm.PS256, JWSAlgorithm.PS384, JWSAlgorithm.PS512, JWSAlgorithm.ES256, JWSAlgorithm.ES384, JWSAlgorithm.ES512);
 
     private static final int MAX_CACHED = 1024;
+    /** Tokens larger than this are not remembered as forged (bounds that cache to a few MiB); SPIRE's are < 1 KiB. */
+    private static final int MAX_REMEMBERED_FORGERY_CHARS = 4096;
 
     private final Supplier<JwtBundleSet> bundles;
     private final String audience;
@@ -63,6 +64,14 @@ public final class JwtSvidValidator {
      * allow-list checks still run on every request.
      */
     private final ConcurrentHashMap<String, Verified> verified = new ConcurrentHashMap<>();
+    /** Tokens whose signature failed, with the key it failed against: the same bytes fail again with that key. */
+    private final ConcurrentHashMap<String, PublicKey> forged = new ConcurrentHashMap<>();
+    private final SignatureChecks signatureChecks = new SignatureChecks();
+
+    /** A token that passed every check that needs no signature verification. */
+    private record Candidate(String token, CompactJws jws, String subject, SpiffeId id, String kid, PublicKey key,
+                             SignatureCheck signatureCheck) {
+    }
 
     private record Verified(String subject, SpiffeId id, String kid, PublicKey key, Date exp, Date nbf, Date iat, List<String> audiences) {
     }
@@ -74,25 +83,48 @@ public final class JwtSvidValidator {
         this.clock = clock;
     }
 
-    /** @param authorization the request's Authorization header, or null */
+    /** Checks on the calling thread, signature included. @param authorization the Authorization header, or null */
     public Verdict check(String authorization) {
+        return check(authorization, Runnable::run).join();
+    }
+
+    /**
+     * @param verifications where signature checks run; when it refuses work, the answer is 503 at once
+     * @return the verdict; already complete unless the token needed a signature check
+     */
+    public CompletableFuture<Verdict> check(String authorization, Executor verifications) {
+        Candidate candidate;
         try {
-            return validate(authorization);
+            String token = bearerToken(authorization);
+            Verdict cached = fromCache(token);
+            if (cached != null) {
+                return CompletableFuture.completedFuture(cached);
+            }
+            candidate = prepare(token);
         } catch (Rejected e) {
-            return Verdict.unauthenticated(e.getMessage());
+            return CompletableFuture.completedFuture(Verdict.unauthenticated(e.getMessage()));
+        }
+        try {
+            return CompletableFuture.supplyAsync(() -> verify(candidate), verifications);
+        } catch (RejectedExecutionException e) {
+            return CompletableFuture.completedFuture(new Verdict.Denied(503, "too many tokens waiting for signature verification; retry"));
         }
     }
 
-    private Verdict validate(String authorization) throws Rejected {
-        String token = bearerToken(authorization);
+    private Verdict fromCache(String token) {
         Verified cached = verified.get(token);
-        if (cached != null) {
-            JwtBundle bundle = bundles.get().getBundles().get(cached.id().getTrustDomain());
-            if (bundle != null && cached.key().equals(bundle.getJwtAuthorities().get(cached.kid()))) {
-                return decide(cached);
-            }
-            verified.remove(token);   // the key left the bundle: check from scratch
+        if (cached == null) {
+            return null;
         }
+        JwtBundle bundle = bundles.get().getBundles().get(cached.id().getTrustDomain());
+        if (bundle != null && cached.key().equals(bundle.getJwtAuthorities().get(cached.kid()))) {
+            return decide(cached);
+        }
+        verified.remove(token);   // the key left the bundle: check from scratch
+        return null;
+    }
+
+    private Candidate prepare(String token) throws Rejected {
         CompactJws jws = CompactJws.parse(token);
         JWSHeader header = jws.header();
         JWSAlgorithm algorithm = header.getAlgorithm();
@@ -106,8 +138,7 @@ public final class JwtSvidValidator {
         if (type != null && !type.equals(JOSEObjectType.JWT) && !type.equals(JOSEObjectType.JOSE)) {
             throw new Rejected("token type " + type + " is neither JWT nor JOSE");
         }
-        JWTClaimsSet claims = jws.claims();
-        String subject = claims.getSubject();
+        String subject = jws.claims().getSubject();
         SpiffeId id = spiffeId(subject);
         JwtBundle bundle = bundles.get().getBundles().get(id.getTrustDomain());
         if (bundle == null) {
@@ -121,20 +152,35 @@ public final class JwtSvidValidator {
         if (key == null) {
             throw new Rejected("unknown kid");
         }
-        JWSVerifier verifier = verifierFor(algorithm, key);
-        try {
-            if (!verifier.verify(header, jws.signingInput(), Base64URL.encode(jws.signature()))) {
-                throw new Rejected("bad signature");
-            }
-        } catch (JOSEException | RuntimeException e) {
+        SignatureCheck signatureCheck = signatureChecks.forKey(key);
+        if (!signatureCheck.fits(algorithm)) {
+            throw new Rejected("algorithm " + algorithm + " does not match the " + key.getAlgorithm() + " key of kid");
+        }
+        if (key.equals(forged.get(token))) {
             throw new Rejected("bad signature");
         }
-        Verified checked = new Verified(subject, id, kid, key, claims.getExpirationTime(), claims.getNotBeforeTime(),
-                claims.getIssueTime(), claims.getAudience() == null ? List.of() : List.copyOf(claims.getAudience()));
+        return new Candidate(token, jws, subject, id, kid, key, signatureCheck);
+    }
+
+    private Verdict verify(Candidate candidate) {
+        CompactJws jws = candidate.jws();
+        if (!candidate.signatureCheck().verify(jws.header().getAlgorithm(), jws.signingInput(), jws.signature())) {
+            if (candidate.token().length() <= MAX_REMEMBERED_FORGERY_CHARS) {
+                if (forged.size() >= MAX_CACHED) {
+                    forged.clear();
+                }
+                forged.put(candidate.token(), candidate.key());
+            }
+            return Verdict.unauthenticated("bad signature");
+        }
+        JWTClaimsSet claims = jws.claims();
+        Verified checked = new Verified(candidate.subject(), candidate.id(), candidate.kid(), candidate.key(),
+                claims.getExpirationTime(), claims.getNotBeforeTime(), claims.getIssueTime(),
+                claims.getAudience() == null ? List.of() : List.copyOf(claims.getAudience()));
         if (verified.size() >= MAX_CACHED) {
             verified.clear();
         }
-        verified.put(token, checked);
+        verified.put(candidate.token(), checked);
         return decide(checked);
     }
 
@@ -204,22 +250,5 @@ public final class JwtSvidValidator {
             return new Verdict.Denied(403, "subject " + token.subject() + " is not allowed");
         }
         return new Verdict.Allowed(token.subject());
-    }
-
-    private static JWSVerifier verifierFor(JWSAlgorithm algorithm, PublicKey key) throws Rejected {
-        String family = algorithm.getName().substring(0, 2).toUpperCase(Locale.ROOT);
-        try {
-            if (key instanceof ECPublicKey ec && family.equals("ES")) {
-                ECDSAVerifier verifier = new ECDSAVerifier(ec);
-                if (verifier.supportedJWSAlgorithms().contains(algorithm)) {
-                    return verifier;
-                }
-            } else if (key instanceof RSAPublicKey rsa && (family.equals("RS") || family.equals("PS"))) {
-                return new RSASSAVerifier(rsa);
-            }
-        } catch (JOSEException e) {
-            throw new Rejected("key unusable: " + e.getMessage());
-        }
-        throw new Rejected("algorithm " + algorithm + " does not match the " + key.getAlgorithm() + " key of kid");
     }
 }

@@ -39,6 +39,7 @@ class AuthzServiceTest {
     FakeWorkloadApi workloadApi;
     JwtBundleWatcher bundles;
     SdsServer server;
+    final VerificationPool verifications = new VerificationPool(1);
     EventLoopGroup group;
     io.grpc.ManagedChannel channel;
 
@@ -53,7 +54,7 @@ class AuthzServiceTest {
         bundles.start();
         assertThat(bundles.awaitFirst(Duration.ofSeconds(10))).isTrue();
         AuthzService validating = AuthzService.validating(new JwtSvidValidator(bundles::current, Tokens.AUDIENCE, Set.of(Tokens.WEBAPP),
-                Clock.systemUTC()));
+                Clock.systemUTC()), verifications);
         server = new SdsServer(dir.resolve("validate.sock"), PosixFilePermissions.fromString("rw-------"), null, List.of(validating));
         group = new EpollEventLoopGroup(1);
         channel = UnixChannels.open(dir.resolve("validate.sock"), group);
@@ -66,6 +67,7 @@ class AuthzServiceTest {
         server.close();
         bundles.close();
         workloadApi.close();
+        verifications.close();
     }
 
     @Test
@@ -94,6 +96,50 @@ class AuthzServiceTest {
         assertThat(forbidden.getStatus().getCode()).isEqualTo(Code.PERMISSION_DENIED_VALUE);
         assertThat(forbidden.getDeniedResponse().getStatus().getCodeValue()).isEqualTo(403);
         assertThat(forbidden.getDeniedResponse().getBody()).contains("webapp-2 is not allowed");
+    }
+
+    @Test
+    void aCallerWithAVerifiedTokenIsAnsweredWhileForgedTokensWaitForTheBusyVerifier() throws Exception {
+        String token = tokens.es256("ec-1", new com.nimbusds.jwt.JWTClaimsSet.Builder().subject(Tokens.WEBAPP).audience(Tokens.AUDIENCE)
+                .expirationTime(Date.from(Instant.now().plus(Duration.ofMinutes(5)))).build());
+        assertThat(check(Map.of("authorization", "Bearer " + token)).getStatus().getCode()).isEqualTo(Code.OK_VALUE);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        verifications.execute(() -> {
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        List<io.grpc.stub.StreamObserver<CheckResponse>> pending = new java.util.ArrayList<>();
+        java.util.concurrent.CountDownLatch forgedAnswered = new java.util.concurrent.CountDownLatch(20);
+        for (int i = 0; i < 20; i++) {
+            String forged = tokens.sign(new com.nimbusds.jose.JWSHeader.Builder(com.nimbusds.jose.JWSAlgorithm.ES256).keyID("ec-1").build(),
+                    new com.nimbusds.jwt.JWTClaimsSet.Builder().subject(Tokens.WEBAPP).audience(Tokens.AUDIENCE).jwtID("f" + i)
+                            .expirationTime(Date.from(Instant.now().plus(Duration.ofMinutes(5)))).build(), tokens.otherEc);
+            AuthorizationGrpc.newStub(channel).check(request(Map.of("authorization", "Bearer " + forged)), new io.grpc.stub.StreamObserver<>() {
+                @Override
+                public void onNext(CheckResponse response) {
+                    assertThat(response.getDeniedResponse().getBody()).isEqualTo("bad signature\n");
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                }
+
+                @Override
+                public void onCompleted() {
+                    forgedAnswered.countDown();
+                }
+            });
+        }
+        // the verifier is stuck, and still the verified token is answered (deadline: the call fails if it waits)
+        CheckResponse meanwhile = AuthorizationGrpc.newBlockingStub(channel).withDeadlineAfter(10, java.util.concurrent.TimeUnit.SECONDS)
+                .check(request(Map.of("authorization", "Bearer " + token)));
+        assertThat(meanwhile.getStatus().getCode()).isEqualTo(Code.OK_VALUE);
+        assertThat(forgedAnswered.getCount()).as("no forged token was verified while the verifier was stuck").isEqualTo(20);
+        release.countDown();
+        assertThat(forgedAnswered.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
     }
 
     @Test
