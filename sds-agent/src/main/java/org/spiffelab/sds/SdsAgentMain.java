@@ -6,16 +6,20 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.time.Clock;
+import org.spiffelab.sds.authz.AuthzMode;
 import org.spiffelab.sds.authz.AuthzService;
-import org.spiffelab.sds.authz.JwtBundleWatcher;
-import org.spiffelab.sds.authz.JwtSvidCache;
+import org.spiffelab.sds.authz.JwtBundleSource;
+import org.spiffelab.sds.authz.JwtSvidRefresher;
 import org.spiffelab.sds.authz.JwtSvidValidator;
+import org.spiffelab.sds.authz.VerificationPool;
 import org.spiffelab.sds.config.AgentConfig;
 import org.spiffelab.sds.config.AgentConfigLoader;
 import org.spiffelab.sds.config.ConfigException;
 import org.spiffelab.sds.sds.SdsService;
 import org.spiffelab.sds.sds.SecretResolver;
 import org.spiffelab.sds.sds.ValidationMode;
+import org.spiffelab.sds.server.Readiness;
 import org.spiffelab.sds.server.SdsServer;
 import org.spiffelab.sds.workload.WorkloadApi;
 import org.spiffelab.sds.workload.WorkloadWatcher;
@@ -60,35 +64,49 @@ public final class SdsAgentMain {
         WorkloadWatcher watcher = new WorkloadWatcher(() -> WorkloadApi.client(config.workloadApiSocket()), config.workloadApiSocket());
         SdsService sds = new SdsService(new SecretResolver(config.aliases()), config.disableSpiffeCertValidation(), watcher::current);
         List<io.grpc.BindableService> services = new ArrayList<>(List.of(sds));
-        JwtBundleWatcher jwtBundles = null;
+        // SERVING once the X.509 SVID and what ext_authz needs (JWT bundles, or our JWT-SVID) are both held.
+        Readiness readiness = new Readiness(config.authzMode() == AuthzMode.NONE ? List.of("x509-svid") : List.of("x509-svid", "authz"));
+        Runnable authzReady = () -> readiness.met("authz");
+        AutoCloseable authz = () -> { };
+        Runnable startAuthz = () -> { };
         switch (config.authzMode()) {
-            case INJECT -> services.add(AuthzService.injecting(new JwtSvidCache(WorkloadApi.client(config.workloadApiSocket()),
-                    config.jwtAudience(), java.time.Clock.systemUTC())));
+            case INJECT -> {
+                JwtSvidRefresher refresher = new JwtSvidRefresher(() -> WorkloadApi.client(config.workloadApiSocket()),
+                        config.jwtAudience(), Clock.systemUTC(), authzReady);
+                services.add(AuthzService.injecting(refresher));
+                authz = refresher;
+                startAuthz = refresher::start;
+            }
             case VALIDATE -> {
-                jwtBundles = new JwtBundleWatcher(() -> WorkloadApi.client(config.workloadApiSocket()));
-                jwtBundles.start();
-                services.add(AuthzService.validating(new JwtSvidValidator(jwtBundles::current, config.jwtAudience(),
-                        config.jwtAllowedSubjects(), java.time.Clock.systemUTC()), new org.spiffelab.sds.authz.VerificationPool()));
+                JwtBundleSource bundles = new JwtBundleSource(config.workloadApiSocket(), config.svidTimeout(), authzReady);
+                VerificationPool verifications = new VerificationPool();
+                services.add(AuthzService.validating(new JwtSvidValidator(bundles, config.jwtAudience(), config.jwtAllowedSubjects(),
+                        Clock.systemUTC()), verifications));
+                authz = () -> {
+                    bundles.close();
+                    verifications.close();
+                };
+                startAuthz = bundles::start;
             }
             case NONE -> { }
         }
         SdsServer server = new SdsServer(config.sdsSocket(), config.sdsSocketMode(), config.tcpAddress(), services);
-        JwtBundleWatcher bundlesToClose = jwtBundles;
+        readiness.reportTo(server::serving);
+        AutoCloseable authzToClose = authz;
         watcher.addListener(sds);
-        watcher.addListener(snapshot -> server.serving(true));
+        watcher.addListener(snapshot -> readiness.met("x509-svid"));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();
             watcher.close();
-            if (bundlesToClose != null) {
-                try {
-                    bundlesToClose.close();
-                } catch (Exception e) {
-                    // shutting down anyway
-                }
+            try {
+                authzToClose.close();
+            } catch (Exception e) {
+                // shutting down anyway
             }
             stopped.countDown();
         }, "shutdown"));
+        startAuthz.run();
         watcher.start();
         if (!watcher.awaitFirst(config.svidTimeout())) {
             org.slf4j.LoggerFactory.getLogger(SdsAgentMain.class).warn(

@@ -30,9 +30,9 @@ public final class AuthzService extends AuthorizationGrpc.AuthorizationImplBase 
     private final AuthzMode mode;
     private final JwtSvidValidator validator;
     private final Executor verifications;
-    private final JwtSvidCache injector;
+    private final JwtSvidRefresher injector;
 
-    private AuthzService(AuthzMode mode, JwtSvidValidator validator, Executor verifications, JwtSvidCache injector) {
+    private AuthzService(AuthzMode mode, JwtSvidValidator validator, Executor verifications, JwtSvidRefresher injector) {
         this.mode = mode;
         this.validator = validator;
         this.verifications = verifications;
@@ -44,7 +44,7 @@ public final class AuthzService extends AuthorizationGrpc.AuthorizationImplBase 
         return new AuthzService(AuthzMode.VALIDATE, validator, verifications, null);
     }
 
-    public static AuthzService injecting(JwtSvidCache injector) {
+    public static AuthzService injecting(JwtSvidRefresher injector) {
         return new AuthzService(AuthzMode.INJECT, null, null, injector);
     }
 
@@ -86,8 +86,8 @@ public final class AuthzService extends AuthorizationGrpc.AuthorizationImplBase 
     private CheckResponse inject() {
         try {
             return ok(OkHttpResponse.newBuilder().addHeaders(overwrite("authorization", "Bearer " + injector.token())).build());
-        } catch (Exception e) {
-            return denied(503, "no JWT-SVID for audience " + injector.audience() + " from the Workload API: is this workload registered?");
+        } catch (JwtSvidRefresher.NoToken e) {
+            return denied(503, e.getMessage());
         }
     }
 

@@ -5,7 +5,6 @@ import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jwt.JWTClaimsSet;
 import io.spiffe.bundle.jwtbundle.JwtBundle;
-import io.spiffe.bundle.jwtbundle.JwtBundleSet;
 import io.spiffe.spiffeid.SpiffeId;
 import java.security.PublicKey;
 import java.time.Clock;
@@ -18,7 +17,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.function.Supplier;
 
 /**
  * Validates a JWT-SVID locally against the JWT bundles from the Workload API, then authorizes its subject.
@@ -54,7 +52,7 @@ public final class JwtSvidValidator {
     /** Tokens larger than this are not remembered as forged (bounds that cache to a few MiB); SPIRE's are < 1 KiB. */
     private static final int MAX_REMEMBERED_FORGERY_CHARS = 4096;
 
-    private final Supplier<JwtBundleSet> bundles;
+    private final JwtBundles bundles;
     private final String audience;
     private final Set<String> allowedSubjects;
     private final Clock clock;
@@ -76,7 +74,7 @@ public final class JwtSvidValidator {
     private record Verified(String subject, SpiffeId id, String kid, PublicKey key, Date exp, Date nbf, Date iat, List<String> audiences) {
     }
 
-    public JwtSvidValidator(Supplier<JwtBundleSet> bundles, String audience, Set<String> allowedSubjects, Clock clock) {
+    public JwtSvidValidator(JwtBundles bundles, String audience, Set<String> allowedSubjects, Clock clock) {
         this.bundles = bundles;
         this.audience = audience;
         this.allowedSubjects = Set.copyOf(allowedSubjects);
@@ -103,6 +101,8 @@ public final class JwtSvidValidator {
             candidate = prepare(token);
         } catch (Rejected e) {
             return CompletableFuture.completedFuture(Verdict.unauthenticated(e.getMessage()));
+        } catch (JwtBundles.NotYetReceived e) {
+            return CompletableFuture.completedFuture(new Verdict.Denied(503, e.getMessage()));
         }
         try {
             return CompletableFuture.supplyAsync(() -> verify(candidate), verifications);
@@ -111,12 +111,12 @@ public final class JwtSvidValidator {
         }
     }
 
-    private Verdict fromCache(String token) {
+    private Verdict fromCache(String token) throws JwtBundles.NotYetReceived {
         Verified cached = verified.get(token);
         if (cached == null) {
             return null;
         }
-        JwtBundle bundle = bundles.get().getBundles().get(cached.id().getTrustDomain());
+        JwtBundle bundle = bundles.forTrustDomain(cached.id().getTrustDomain());
         if (bundle != null && cached.key().equals(bundle.getJwtAuthorities().get(cached.kid()))) {
             return decide(cached);
         }
@@ -124,7 +124,7 @@ public final class JwtSvidValidator {
         return null;
     }
 
-    private Candidate prepare(String token) throws Rejected {
+    private Candidate prepare(String token) throws Rejected, JwtBundles.NotYetReceived {
         CompactJws jws = CompactJws.parse(token);
         JWSHeader header = jws.header();
         JWSAlgorithm algorithm = header.getAlgorithm();
@@ -140,7 +140,7 @@ public final class JwtSvidValidator {
         }
         String subject = jws.claims().getSubject();
         SpiffeId id = spiffeId(subject);
-        JwtBundle bundle = bundles.get().getBundles().get(id.getTrustDomain());
+        JwtBundle bundle = bundles.forTrustDomain(id.getTrustDomain());
         if (bundle == null) {
             throw new Rejected("no JWT bundle for trust domain " + id.getTrustDomain() + " (foreign trust domain)");
         }

@@ -1,6 +1,7 @@
 package org.spiffelab.sds.authz;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.rpc.Code;
 import com.nimbusds.jose.jwk.ECKey;
@@ -37,7 +38,7 @@ class AuthzServiceTest {
     Path dir;
     final Tokens tokens = new Tokens();
     FakeWorkloadApi workloadApi;
-    JwtBundleWatcher bundles;
+    JwtBundleSource bundles;
     SdsServer server;
     final VerificationPool verifications = new VerificationPool(1);
     EventLoopGroup group;
@@ -50,10 +51,11 @@ class AuthzServiceTest {
                 (java.security.interfaces.ECPublicKey) tokens.ec.getPublic()).keyID("ec-1").build()).toString()));
         workloadApi.issueJwtSvids(audience -> tokens.es256("ec-1", new com.nimbusds.jwt.JWTClaimsSet.Builder().subject(Tokens.WEBAPP)
                 .audience(audience).expirationTime(Date.from(Instant.now().plus(Duration.ofMinutes(5)))).build()));
-        bundles = new JwtBundleWatcher(() -> WorkloadApi.client(workloadApi.address()));
+        java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+        bundles = new JwtBundleSource(workloadApi.address(), Duration.ofSeconds(10), held::countDown);
         bundles.start();
-        assertThat(bundles.awaitFirst(Duration.ofSeconds(10))).isTrue();
-        AuthzService validating = AuthzService.validating(new JwtSvidValidator(bundles::current, Tokens.AUDIENCE, Set.of(Tokens.WEBAPP),
+        assertThat(held.await(20, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        AuthzService validating = AuthzService.validating(new JwtSvidValidator(bundles, Tokens.AUDIENCE, Set.of(Tokens.WEBAPP),
                 Clock.systemUTC()), verifications);
         server = new SdsServer(dir.resolve("validate.sock"), PosixFilePermissions.fromString("rw-------"), null, List.of(validating));
         group = new EpollEventLoopGroup(1);
@@ -144,7 +146,7 @@ class AuthzServiceTest {
 
     @Test
     void injectModeAddsACachedJwtSvidForTheAudienceAndReplacesTheApplicationsHeader() throws Exception {
-        withInjector(stub -> {
+        withInjector(true, stub -> {
             CheckResponse first = stub.check(request(Map.of("authorization", "Bearer made-up-by-the-app")));
             CheckResponse second = stub.check(request(Map.of()));
             assertThat(first.getStatus().getCode()).isEqualTo(Code.OK_VALUE);
@@ -161,19 +163,102 @@ class AuthzServiceTest {
     @Test
     void injectWithoutAnIdentityIsA503WithAReason() throws Exception {
         workloadApi.issueJwtSvids(audience -> null);
-        withInjector(stub -> {
+        withInjector(false, stub -> {
             CheckResponse response = stub.check(request(Map.of()));
             assertThat(response.getDeniedResponse().getStatus().getCodeValue()).isEqualTo(503);
             assertThat(response.getDeniedResponse().getBody()).contains("is this workload registered");
         });
     }
 
+    @Test
+    void injectRefreshesAheadOfExpiryWithoutAnyRequest() throws Exception {
+        workloadApi.issueJwtSvids(audience -> tokens.es256("ec-1", new com.nimbusds.jwt.JWTClaimsSet.Builder().subject(Tokens.WEBAPP)
+                .audience(audience).expirationTime(Date.from(Instant.now().plus(Duration.ofSeconds(3)))).build()));
+        java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+        try (JwtSvidRefresher refresher = new JwtSvidRefresher(() -> WorkloadApi.client(workloadApi.address()), Tokens.AUDIENCE,
+                Clock.systemUTC(), held::countDown)) {
+            refresher.start();
+            assertThat(held.await(20, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            int first = workloadApi.jwtFetches();
+            org.awaitility.Awaitility.await("refreshed twice with no request").atMost(Duration.ofSeconds(30))
+                    .until(() -> workloadApi.jwtFetches() >= first + 2);
+            assertThat(check(Map.of("authorization", "Bearer " + refresher.token())).getStatus().getCode()).isEqualTo(Code.OK_VALUE);
+        }
+    }
+
+    /** A Workload API that accepts the call and never answers: Check must still answer at once, and the refresher recover. */
+    @Test
+    void aHungWorkloadApiNeverHoldsACheckAndIsAbandonedAfterTheDeadline() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger clients = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.CountDownLatch never = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicInteger interrupted = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.function.Supplier<io.spiffe.workloadapi.WorkloadApiClient> hung = () -> {
+            clients.incrementAndGet();
+            return (io.spiffe.workloadapi.WorkloadApiClient) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                    new Class<?>[] {io.spiffe.workloadapi.WorkloadApiClient.class}, (proxy, method, args) -> {
+                        if (method.getName().equals("fetchJwtSvid")) {
+                            try {
+                                never.await();
+                            } catch (InterruptedException e) {
+                                interrupted.incrementAndGet();
+                                throw new io.spiffe.exception.JwtSvidException("cancelled");
+                            }
+                        }
+                        return null;
+                    });
+        };
+        try (JwtSvidRefresher refresher = new JwtSvidRefresher(hung, Tokens.AUDIENCE, Clock.systemUTC(), () -> { });
+             SdsServer forward = new SdsServer(dir.resolve("hung.sock"), PosixFilePermissions.fromString("rw-------"), null,
+                     List.of(AuthzService.injecting(refresher)))) {
+            refresher.start();
+            io.grpc.ManagedChannel forwardChannel = UnixChannels.open(dir.resolve("hung.sock"), group);
+            try {
+                CheckResponse response = AuthorizationGrpc.newBlockingStub(forwardChannel).withDeadlineAfter(10, java.util.concurrent.TimeUnit.SECONDS)
+                        .check(request(Map.of()));
+                assertThat(response.getDeniedResponse().getStatus().getCodeValue()).isEqualTo(503);
+                assertThat(response.getDeniedResponse().getBody()).contains("no JWT-SVID", "yet");
+            } finally {
+                forwardChannel.shutdownNow();
+            }
+            org.awaitility.Awaitility.await("the stuck fetch cancelled and a new client made").atMost(Duration.ofSeconds(30))
+                    .until(() -> interrupted.get() >= 1 && clients.get() >= 2);
+            assertThatThrownBy(refresher::token).hasMessageContaining("no answer within 5 s");
+        }
+    }
+
+    @Test
+    void validateAnswers503UntilTheFirstBundlesArriveAndReportsWhenTheyDo() throws Exception {
+        Path later = dir.resolve("later.sock");
+        java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+        try (JwtBundleSource early = new JwtBundleSource("unix:" + later, Duration.ofSeconds(1), held::countDown)) {
+            early.start();
+            JwtSvidValidator validator = new JwtSvidValidator(early, Tokens.AUDIENCE, Set.of(Tokens.WEBAPP), Clock.systemUTC());
+            String token = "Bearer " + tokens.es256("ec-1", new com.nimbusds.jwt.JWTClaimsSet.Builder().subject(Tokens.WEBAPP)
+                    .audience(Tokens.AUDIENCE).expirationTime(Date.from(Instant.now().plus(Duration.ofMinutes(5)))).build());
+            assertThat(validator.check(token)).isEqualTo(new Verdict.Denied(503,
+                    "no JWT bundles received from the Workload API yet; retry"));
+            assertThat(early.held()).isFalse();
+            try (FakeWorkloadApi arriving = new FakeWorkloadApi(later)) {
+                arriving.jwtBundles(Map.of("example.org", new JWKSet(new ECKey.Builder(com.nimbusds.jose.jwk.Curve.P_256,
+                        (java.security.interfaces.ECPublicKey) tokens.ec.getPublic()).keyID("ec-1").build()).toString()));
+                assertThat(held.await(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+                assertThat(validator.check(token)).isEqualTo(new Verdict.Allowed(Tokens.WEBAPP));
+            }
+        }
+    }
+
     /** An sds-agent in inject mode on its own socket, as the forward proxy's side of a webapp pod has it. */
-    private void withInjector(java.util.function.Consumer<AuthorizationGrpc.AuthorizationBlockingStub> calls) throws Exception {
-        AuthzService injecting = AuthzService.injecting(new JwtSvidCache(WorkloadApi.client(workloadApi.address()), Tokens.AUDIENCE,
-                Clock.systemUTC()));
-        try (SdsServer forward = new SdsServer(dir.resolve("inject.sock"), PosixFilePermissions.fromString("rw-------"), null,
-                List.of(injecting))) {
+    private void withInjector(boolean awaitToken, java.util.function.Consumer<AuthorizationGrpc.AuthorizationBlockingStub> calls)
+            throws Exception {
+        java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+        try (JwtSvidRefresher refresher = new JwtSvidRefresher(() -> WorkloadApi.client(workloadApi.address()), Tokens.AUDIENCE,
+                Clock.systemUTC(), held::countDown);
+             SdsServer forward = new SdsServer(dir.resolve("inject.sock"), PosixFilePermissions.fromString("rw-------"), null,
+                     List.of(AuthzService.injecting(refresher)))) {
+            refresher.start();
+            if (awaitToken) {
+                assertThat(held.await(20, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            }
             io.grpc.ManagedChannel forwardChannel = UnixChannels.open(dir.resolve("inject.sock"), group);
             try {
                 calls.accept(AuthorizationGrpc.newBlockingStub(forwardChannel));

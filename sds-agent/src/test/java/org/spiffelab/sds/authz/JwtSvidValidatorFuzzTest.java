@@ -33,7 +33,7 @@ class JwtSvidValidatorFuzzTest {
     static final long SKEW = JwtSvidValidator.CLOCK_SKEW.toSeconds();
 
     final Tokens tokens = new Tokens();
-    final JwtSvidValidator validator = new JwtSvidValidator(tokens::bundles, Tokens.AUDIENCE, Set.of(Tokens.WEBAPP),
+    final JwtSvidValidator validator = new JwtSvidValidator(JwtBundles.of(tokens::bundles), Tokens.AUDIENCE, Set.of(Tokens.WEBAPP),
             Clock.fixed(Tokens.NOW, ZoneOffset.UTC));
     final Random random = new Random(SEED);
 

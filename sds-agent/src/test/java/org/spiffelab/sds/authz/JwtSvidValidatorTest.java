@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 class JwtSvidValidatorTest {
 
     final Tokens tokens = new Tokens();
-    final JwtSvidValidator validator = new JwtSvidValidator(tokens::bundles, Tokens.AUDIENCE, Set.of(Tokens.WEBAPP),
+    final JwtSvidValidator validator = new JwtSvidValidator(JwtBundles.of(tokens::bundles), Tokens.AUDIENCE, Set.of(Tokens.WEBAPP),
             Clock.fixed(Tokens.NOW, ZoneOffset.UTC));
 
     @Test
@@ -203,7 +203,7 @@ class JwtSvidValidatorTest {
                 return now.get();
             }
         };
-        JwtSvidValidator cachingValidator = new JwtSvidValidator(set::get, Tokens.AUDIENCE, Set.of(Tokens.WEBAPP), moving);
+        JwtSvidValidator cachingValidator = new JwtSvidValidator(JwtBundles.of(set::get), Tokens.AUDIENCE, Set.of(Tokens.WEBAPP), moving);
         String header = "Bearer " + tokens.es256("ec-1", tokens.claims(Tokens.WEBAPP).build());
         assertThat(cachingValidator.check(header)).isInstanceOf(Verdict.Allowed.class);
         assertThat(cachingValidator.check(header)).isInstanceOf(Verdict.Allowed.class);

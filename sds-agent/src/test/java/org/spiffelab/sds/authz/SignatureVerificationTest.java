@@ -31,7 +31,7 @@ class SignatureVerificationTest {
     final KeyPair p521 = generate("secp521r1");
     final JwtBundleSet bundles = JwtBundleSet.of(List.of(new JwtBundle(TrustDomain.parse("example.org"),
             Map.of("ec-1", tokens.ec.getPublic(), "rsa-1", tokens.rsa.getPublic(), "p384", p384.getPublic(), "p521", p521.getPublic()))));
-    final JwtSvidValidator validator = new JwtSvidValidator(() -> bundles, Tokens.AUDIENCE, Set.of(Tokens.WEBAPP),
+    final JwtSvidValidator validator = new JwtSvidValidator(JwtBundles.of(() -> bundles), Tokens.AUDIENCE, Set.of(Tokens.WEBAPP),
             Clock.fixed(Tokens.NOW, ZoneOffset.UTC));
 
     @Test
