@@ -11,6 +11,7 @@ import io.envoyproxy.envoy.service.auth.v3.DeniedHttpResponse;
 import io.envoyproxy.envoy.service.auth.v3.OkHttpResponse;
 import io.envoyproxy.envoy.type.v3.HttpStatus;
 import io.envoyproxy.envoy.type.v3.StatusCode;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.concurrent.Executor;
 import org.slf4j.Logger;
@@ -55,7 +56,15 @@ public final class AuthzService extends AuthorizationGrpc.AuthorizationImplBase 
             respond(request, inject(), responses);
             return;
         }
-        validator.check(http.getHeadersMap().get("authorization"), verifications).whenComplete((verdict, error) ->
+        // a verification still queued when its caller gave up (Envoy waits 2 s) is skipped, not computed for nobody
+        Executor unlessAbandoned = responses instanceof ServerCallStreamObserver<CheckResponse> call
+                ? task -> verifications.execute(() -> {
+                    if (!call.isCancelled()) {
+                        task.run();
+                    }
+                })
+                : verifications;
+        validator.check(http.getHeadersMap().get("authorization"), unlessAbandoned).whenComplete((verdict, error) ->
                 respond(request, error == null ? answer(verdict) : denied(503, "token check failed: " + error), responses));
     }
 

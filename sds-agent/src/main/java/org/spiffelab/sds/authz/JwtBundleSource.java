@@ -13,28 +13,45 @@ import org.spiffelab.sds.workload.Backoff;
 
 /**
  * The JWT bundles for validate mode: java-spiffe's {@link DefaultJwtSource} (it watches the bundles, and its client
- * reconnects with backoff, keeping the last set), created off the main thread and retried until the Workload API
- * answers, so the SDS side serves meanwhile. {@code onReady} runs once, when the first bundles are held.
+ * reconnects with backoff, keeping the last set), created off the main thread, so the SDS side serves meanwhile.
+ * It waits for the first update without a timeout (a timeout would discard a source whose first update races it; the
+ * client retries underneath) and warns after {@code warnAfter} that it is still waiting. {@code onReady} runs once,
+ * when the first bundles are held.
  */
 public final class JwtBundleSource implements JwtBundles, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(JwtBundleSource.class);
 
     private final String address;
-    private final Duration initTimeout;
+    private final Duration warnAfter;
     private final Runnable onReady;
     private final Backoff backoff = new Backoff("jwt-bundles");
     private volatile JwtSource source;
     private volatile boolean closed;
 
-    public JwtBundleSource(String address, Duration initTimeout, Runnable onReady) {
+    public JwtBundleSource(String address, Duration warnAfter, Runnable onReady) {
         this.address = address;
-        this.initTimeout = initTimeout;
+        this.warnAfter = warnAfter;
         this.onReady = onReady;
     }
 
     public void start() {
-        backoff.schedule(this::connect);
+        Thread connecting = new Thread(this::connect, "jwt-bundles-connect");
+        connecting.setDaemon(true);
+        connecting.start();
+        Thread watchdog = new Thread(() -> {
+            try {
+                Thread.sleep(warnAfter.toMillis());
+            } catch (InterruptedException e) {
+                return;
+            }
+            if (!held() && !closed) {
+                LOG.warn("no JWT bundles from {} after {} s: is this workload registered? Still waiting; Check answers 503 meanwhile",
+                        address, warnAfter.toSeconds());
+            }
+        }, "jwt-bundles-watchdog");
+        watchdog.setDaemon(true);
+        watchdog.start();
     }
 
     public boolean held() {
@@ -46,7 +63,17 @@ public final class JwtBundleSource implements JwtBundles, AutoCloseable {
             return;
         }
         try {
-            JwtSource created = DefaultJwtSource.newSource(JwtSourceOptions.builder().spiffeSocketPath(address).initTimeout(initTimeout).build());
+            JwtSource created = DefaultJwtSource.newSource(JwtSourceOptions.builder().spiffeSocketPath(address)
+                    .initTimeout(Duration.ZERO).build());
+            try {
+                created.getBundleForTrustDomain(TrustDomain.parse("probe.invalid"));
+            } catch (BundleNotFoundException expected) {
+                // a set is held (without our probe's trust domain in it)
+            } catch (RuntimeException e) {
+                // the watch ended in an error before any update: no set at all
+                created.close();
+                throw new IllegalStateException("the JWT bundle stream failed before its first update", e);
+            }
             if (closed) {
                 created.close();
                 return;
@@ -56,8 +83,8 @@ public final class JwtBundleSource implements JwtBundles, AutoCloseable {
             onReady.run();
         } catch (Exception e) {
             Duration delay = backoff.schedule(this::connect);
-            LOG.warn("no JWT bundles from {} within {} s ({}); retrying in {} ms: is this workload registered?", address,
-                    initTimeout.toSeconds(), e.getMessage(), delay.toMillis());
+            LOG.warn("no JWT bundles from {} ({}); retrying in {} ms", address, e.getCause() != null ? e.getCause() : e.getMessage(),
+                    delay.toMillis());
         }
     }
 

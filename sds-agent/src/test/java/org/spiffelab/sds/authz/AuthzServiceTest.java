@@ -144,6 +144,50 @@ class AuthzServiceTest {
         assertThat(forgedAnswered.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
     }
 
+    /** Skipped, not remembered as forged: so the same token, sent again, is handed to the verifier a second time. */
+    @Test
+    void aVerificationWhoseCallerGaveUpIsSkipped() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger handedOver = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.Executor counting = task -> {
+            handedOver.incrementAndGet();
+            verifications.execute(task);
+        };
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        verifications.execute(() -> {
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        String forged = "Bearer " + tokens.sign(new com.nimbusds.jose.JWSHeader.Builder(com.nimbusds.jose.JWSAlgorithm.ES256).keyID("ec-1").build(),
+                new com.nimbusds.jwt.JWTClaimsSet.Builder().subject(Tokens.WEBAPP).audience(Tokens.AUDIENCE)
+                        .expirationTime(Date.from(Instant.now().plus(Duration.ofMinutes(5)))).build(), tokens.otherEc);
+        AuthzService service = AuthzService.validating(new JwtSvidValidator(bundles, Tokens.AUDIENCE, Set.of(Tokens.WEBAPP),
+                Clock.systemUTC()), counting);
+        try (SdsServer abandoning = new SdsServer(dir.resolve("abandon.sock"), PosixFilePermissions.fromString("rw-------"), null,
+                List.of(service))) {
+            io.grpc.ManagedChannel abandonChannel = UnixChannels.open(dir.resolve("abandon.sock"), group);
+            try {
+                var stub = AuthorizationGrpc.newBlockingStub(abandonChannel);
+                assertThatThrownBy(() -> stub.withDeadlineAfter(500, java.util.concurrent.TimeUnit.MILLISECONDS)
+                        .check(request(Map.of("authorization", forged)))).hasMessageContaining("DEADLINE_EXCEEDED");
+                assertThat(handedOver).hasValue(1);
+                release.countDown();
+                java.util.concurrent.CountDownLatch drained = new java.util.concurrent.CountDownLatch(1);
+                verifications.execute(drained::countDown);
+                assertThat(drained.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+                CheckResponse again = stub.withDeadlineAfter(10, java.util.concurrent.TimeUnit.SECONDS).check(request(Map.of("authorization", forged)));
+                assertThat(again.getDeniedResponse().getBody()).isEqualTo("bad signature\n");
+                assertThat(handedOver).as("the abandoned check was not computed, so not remembered").hasValue(2);
+                stub.check(request(Map.of("authorization", forged)));
+                assertThat(handedOver).as("a computed one is remembered").hasValue(2);
+            } finally {
+                abandonChannel.shutdownNow();
+            }
+        }
+    }
+
     @Test
     void injectModeAddsACachedJwtSvidForTheAudienceAndReplacesTheApplicationsHeader() throws Exception {
         withInjector(true, stub -> {
