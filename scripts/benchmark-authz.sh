@@ -111,12 +111,12 @@ go_address=$(sed -n 's/^listening on //p' "$work/go-reference.log")
 info "sds-agent on 127.0.0.1:$java_port, Go reference on $go_address"
 
 step "sds-agent vs the Go reference (same SPIRE, same load generator; $seconds s per measurement)"
-java -Xmx1g -cp sds-agent/target/sds-agent.jar org.spiffelab.sds.bench.AuthzReferenceBenchmark "unix:$work/agent.sock" \
+java -Xmx1g -cp sds-agent/target/sds-agent.jar:benchmarks/target/benchmarks.jar org.spiffelab.sds.bench.AuthzReferenceBenchmark "unix:$work/agent.sock" \
   "$CUSTOMER_SERVICE_ID" "127.0.0.1:$java_port" "$go_address" "$seconds"
 
 if [ "$reference_only" = false ]; then
   step "ext_authz Check(): validate vs no-op (in one JVM)"
-  java -cp sds-agent/target/sds-agent.jar org.spiffelab.sds.bench.AuthzCheckBenchmark "$seconds"
+  java -cp sds-agent/target/sds-agent.jar:benchmarks/target/benchmarks.jar org.spiffelab.sds.bench.AuthzCheckBenchmark "$seconds"
   step "whole request through Envoy: x509 vs jwt (starts two stacks)"
   mvn -B -q --no-transfer-progress -pl scenario-tests exec:java -Dexec.classpathScope=test \
     -Dexec.mainClass=org.spiffelab.scenario.EnvoyAuthzCostBenchmark -Dexec.args="${2:-3000}"
