@@ -91,7 +91,8 @@ class SdsConformanceIT {
         String prefix = "sds-conformance-" + UUID.randomUUID().toString().substring(0, 8);
         network = Network.newNetwork();
         try {
-            server = track(new SpireServerContainer(lab, images).withNetwork(network).withNetworkAliases("spire-server"));
+            volumes.add(prefix + "-server-data");
+            server = track(new SpireServerContainer(lab, images, prefix + "-server-data").withNetwork(network).withNetworkAliases("spire-server"));
             server.start();
             await("SPIRE server").atMost(READY).ignoreExceptions().until(server::healthy);
 
@@ -109,8 +110,8 @@ class SdsConformanceIT {
             String spireB = prefix + "-spire-b";
             String sdsA = prefix + "-sds-a";
             String sdsB = prefix + "-sds-b";
-            volumes.addAll(List.of(spireA, spireB, sdsA, sdsB));
-            SpireAgentContainer agentA = track(new SpireAgentContainer(lab, images, spireA, server.generateJoinToken(nodeId),
+            volumes.addAll(List.of(spireA, spireA + "-data", spireB, sdsA, sdsB));
+            SpireAgentContainer agentA = track(new SpireAgentContainer(lab, images, spireA, spireA + "-data", server.generateJoinToken(nodeId),
                     server.bundlePem()).withNetwork(network));
             VariantSpireAgent agentB = track(new VariantSpireAgent(lab, images.spireAgent(), spireB, server.generateJoinToken(nodeId),
                     server.bundlePem(), """
