@@ -162,6 +162,10 @@ class EnvoyConfigTest {
         assertThat(cluster.getLoadAssignment().getEndpoints(0).getLbEndpoints(0).getEndpoint().getAddress().getPipe().getPath())
                 .as("SDS cluster %s talks to the agent socket", clusterName)
                 .isEqualTo(LAB.get("SPIRE_AGENT_SOCKET"));
+        // a restarted SDS server must be reconnected within a second, before short-lived SVIDs run out (scenario sds-agent)
+        var backOff = sds.getSdsConfig().getApiConfigSource().getGrpcServices(0).getRetryPolicy().getRetryBackOff();
+        assertThat(backOff.getMaxInterval().getSeconds() * 1000 + backOff.getMaxInterval().getNanos() / 1_000_000)
+                .as("SDS reconnect backoff cap (ms) of %s", sds.getName()).isBetween(1L, 1000L);
     }
 
     private static Cluster cluster(Bootstrap bootstrap, String name) {
