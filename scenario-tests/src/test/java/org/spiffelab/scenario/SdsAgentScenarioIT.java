@@ -137,7 +137,7 @@ class SdsAgentScenarioIT extends X509Contract {
     }
 
     /** 0 while the restarted agent does not answer yet. */
-    private static long openStreamsOrZero() {
+    private long openStreamsOrZero() {
         try {
             return sdsAgentStatus().path("sds_streams_open").asLong();
         } catch (Exception e) {
@@ -145,7 +145,7 @@ class SdsAgentScenarioIT extends X509Contract {
         }
     }
 
-    private static JsonNode sdsAgentStatus() throws Exception {
+    private JsonNode sdsAgentStatus() throws Exception {
         LabContainer<?> sdsAgent = stack.containers().stream().filter(c -> c.role().equals("sds-agent")).findFirst().orElseThrow();
         String out = sdsAgent.execOrFail("java", "-jar", "/opt/sds-agent/sds-agent.jar", "status",
                 "--sds-socket=" + lab.get("SDS_AGENT_SOCKET"));
