@@ -24,8 +24,14 @@ public final class SpireAgentContainer extends LabContainer<SpireAgentContainer>
 
     private final String socket;
 
+    /** An agent whose data_dir lives in the container itself: kept across a restart of this container, not its removal. */
+    public SpireAgentContainer(LabProperties lab, LabImages images, String socketVolume, String joinToken, String bundlePem) {
+        this(lab, images, socketVolume, null, joinToken, bundlePem);
+    }
+
     /**
-     * @param joinToken used once, for the first attestation; a restart finds the agent's SVID in {@code dataVolume}
+     * @param dataVolume the named volume for data_dir, or null for the container's own layer
+     * @param joinToken  used once, for the first attestation; a restart finds the agent's SVID in data_dir
      */
     public SpireAgentContainer(LabProperties lab, LabImages images, String socketVolume, String dataVolume, String joinToken,
                                String bundlePem) {
@@ -38,7 +44,9 @@ public final class SpireAgentContainer extends LabContainer<SpireAgentContainer>
         withCopyFileToContainer(MountableFile.forHostPath(lab.file("docker/spire/agent.conf")), CONFIG);
         withCopyToContainer(Transferable.of(bundlePem), BOOTSTRAP_BUNDLE);
         withVolume(socketVolume, lab.get("SPIRE_AGENT_SOCKET_DIR"), false);
-        withVolume(dataVolume, DATA_DIR, false);
+        if (dataVolume != null) {
+            withVolume(dataVolume, DATA_DIR, false);
+        }
         // Healthy only while the Workload API answers: an agent that cannot attest shows "unhealthy", not just "Up".
         withDockerHealthCheck(BIN, "healthcheck", "-socketPath", socket);
         withBind(new Bind(DOCKER_SOCKET, new Volume(DOCKER_SOCKET)));

@@ -16,10 +16,18 @@ public final class SpireServerContainer extends LabContainer<SpireServerContaine
     /** docker/spire/server.conf's data_dir (LabConfigConsistencyTest keeps them equal). */
     public static final String DATA_DIR = "/var/lib/spire/server";
 
+    /** A server whose data_dir lives in the container itself: kept across a restart of this container, not its removal. */
+    public SpireServerContainer(LabProperties lab, LabImages images) {
+        this(lab, images, null);
+    }
+
+    /** @param dataVolume the named volume for data_dir (datastore and CA keys), or null for the container's own layer */
     public SpireServerContainer(LabProperties lab, LabImages images, String dataVolume) {
         super(images.spireServer(), "spire-server");
         withCopyFileToContainer(MountableFile.forHostPath(lab.file("docker/spire/server.conf")), CONFIG);
-        withVolume(dataVolume, DATA_DIR, false);
+        if (dataVolume != null) {
+            withVolume(dataVolume, DATA_DIR, false);
+        }
         withDockerHealthCheck(BIN, "healthcheck");
         withCommand("-config", CONFIG);
     }
