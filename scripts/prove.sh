@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Runs one scenario's proof — the same integration test `mvn verify` runs — e.g. scripts/prove.sh jwt
+# Runs one scenario's proof — the same integration test `mvn verify` runs — e.g. scripts/prove.sh jwt.
+# Shows the stack's progress, keeps Maven's and Testcontainers' full output in a log, and ends with what was proven.
+#   scripts/prove.sh x509|rbac|sds-agent|jwt
 set -Eeuo pipefail
 source "$(dirname "$0")/lib.sh"
 trap on_error ERR
@@ -10,7 +12,40 @@ case "$scenario" in
   rbac) test=RbacScenarioIT ;;
   sds-agent) test=SdsAgentScenarioIT ;;
   jwt) test=JwtScenarioIT ;;
+  -h|--help|help) sed -n '2,4p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   *) die "usage: scripts/prove.sh x509|rbac|sds-agent|jwt" ;;
 esac
-step "prove scenario $scenario ($test, real SPIRE, Envoy and nginx)"
-mvn -B --no-transfer-progress verify -pl scenario-tests -am -Dit.test="$test" -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false -Dfailsafe.failIfNoSpecifiedTests=false
+reports="$LAB_ROOT/scenario-tests/target/failsafe-reports"
+shots="$LAB_ROOT/scenario-tests/target/scenario-reports/screenshots"
+log="$LAB_ROOT/scenario-tests/target/prove-$scenario.log"
+mkdir -p "$(dirname "$log")"
+rm -f "$reports/TEST-org.spiffelab.scenario.$test.xml"
+step "prove scenario $scenario ($test: real SPIRE, Envoy and nginx on Docker; full output in ${log#"$LAB_ROOT"/})"
+status=0
+# Only the stack's own progress lines ([scenario] ...) reach the terminal.
+mvnq verify -pl scenario-tests -am -Dit.test="$test" -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false \
+  -Dfailsafe.failIfNoSpecifiedTests=false -Dorg.slf4j.simpleLogger.defaultLogLevel=warn >"$log" 2>&1 || status=$?
+grep -E "^\[$scenario\] " "$log" | sed 's/^/    /' || true
+report="$reports/TEST-org.spiffelab.scenario.$test.xml"
+[ -f "$report" ] || die "no test report: the build failed before $test ran (exit $status); see $log"
+python3 - "$report" "$scenario" "$shots" <<'PY'
+import sys, os, xml.etree.ElementTree as ET
+report, scenario, shots = sys.argv[1:]
+suite = ET.parse(report).getroot()
+cases = suite.findall("testcase")
+failed = [c for c in cases if c.find("failure") is not None or c.find("error") is not None]
+skipped = [c for c in cases if c.find("skipped") is not None]
+print(f"\n==> summary: scenario {scenario}")
+for c in cases:
+    mark = "FAIL" if c in failed else "skip" if c in skipped else " ok "
+    print(f"    [{mark}] {c.get('name')}")
+proven = len(cases) - len(failed) - len(skipped)
+print(f"    {proven} of {len(cases)} assertions proven" + (f", {len(failed)} failed" if failed else ""))
+if os.path.isdir(shots) and os.listdir(shots):
+    print(f"    screenshots: {shots}")
+for c in failed:
+    problem = c.find("failure") if c.find("failure") is not None else c.find("error")
+    print(f"\n    {c.get('name')}: {(problem.get('message') or '').strip()[:600]}")
+sys.exit(1 if failed else 0)
+PY
+[ "$status" = 0 ] || die "the proof failed (exit $status); the full output is in $log"
