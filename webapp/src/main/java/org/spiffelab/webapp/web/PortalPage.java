@@ -22,7 +22,8 @@ public final class PortalPage {
                  section{background:#fff;border-radius:8px;padding:16px 20px;box-shadow:0 1px 3px #0002}
                  h2{font-size:16px;margin-top:0} .balance{font-size:32px;font-weight:600;color:#11643a}
                  table{border-collapse:collapse;width:100%%} td,th{padding:6px 8px;border-bottom:1px solid #e3e7ee;text-align:left}
-                 td.amount{text-align:right;font-variant-numeric:tabular-nums} dt{font-weight:600;margin-top:8px} dd{margin:0;word-break:break-all}
+                 td.amount{text-align:right;font-variant-numeric:tabular-nums} dt{font-weight:600;margin-top:8px} dd{margin:0;overflow-wrap:break-word;word-break:normal}
+                 code{overflow-wrap:break-word}
                  .error{border-left:6px solid #b3261e} .error h2{color:#b3261e} pre{background:#f6f1f1;padding:8px;white-space:pre-wrap}
                 </style></head><body>
                 <header><h1>%1$s · customer portal</h1></header><main><div>
@@ -30,7 +31,7 @@ public final class PortalPage {
         if (view.result() instanceof PortalResult.Data data) {
             renderData(html, data);
         } else if (view.result() instanceof PortalResult.Failure failure) {
-            renderFailure(html, failure);
+            renderFailure(html, failure, view.identity().spiffeId());
         }
         html.append("</div>");
         renderIdentity(html, view);
@@ -64,9 +65,14 @@ public final class PortalPage {
         html.append("</table></section>");
     }
 
-    private static void renderFailure(StringBuilder html, PortalResult.Failure failure) {
+    private static void renderFailure(StringBuilder html, PortalResult.Failure failure, String me) {
         html.append("<section id=\"error\" class=\"error\"><h2>").append(escape(headline(failure.reason()))).append("</h2><p id=\"reason\">")
                 .append(escape(failure.message())).append("</p>");
+        if (failure.reason() == PortalResult.Reason.DENIED_BY_POLICY && me != null) {
+            // The handshake worked: the policy, not TLS, said no — to this identity.
+            html.append("<p id=\"denied-identity\">The TLS handshake succeeded; customer-service's policy does not allow <code>")
+                    .append(breakable(me)).append("</code>.</p>");
+        }
         if (!failure.body().isEmpty()) {
             html.append("<p>customer-service said:</p><pre id=\"response-body\">").append(escape(failure.body())).append("</pre>");
         }
@@ -96,12 +102,18 @@ public final class PortalPage {
                 .append(item("customer-service URL", view.customerServiceUrl()))
                 .append(item("Route", view.route()))
                 .append(item("Accepted server ID", view.expectedPeer()))
-                .append(item("Verified server ID", orDash(id.peer())))
+                .append(item("Verified server ID", id.peer() != null ? id.peer()
+                        : view.customerServiceUrl().startsWith("http://") ? "checked by the pod's forward Envoy (this webapp speaks plain HTTP to it)" : "—"))
                 .append("</dl></section></aside>");
     }
 
     private static String item(String term, String value) {
-        return "<dt>" + escape(term) + "</dt><dd>" + escape(value) + "</dd>";
+        return "<dt>" + escape(term) + "</dt><dd>" + breakable(value) + "</dd>";
+    }
+
+    /** Escaped, with a line-break opportunity after each '/': long SPIFFE IDs and URLs wrap between segments, never mid-word. */
+    static String breakable(String value) {
+        return escape(value).replace("/", "/<wbr>");
     }
 
     private static String orDash(String value) {
