@@ -95,7 +95,7 @@ public final class Demo {
         String admin = "http://127.0.0.1:" + lab.get("ENVOY_ADMIN_PORT");
         java.util.List<String> commands = new java.util.ArrayList<>(java.util.List.of(
                 "docker exec " + PREFIX + "-pod-probe curl -s " + admin + "/certs",
-                "docker exec " + PREFIX + "-pod-probe curl -s " + admin + "/stats?filter=listener_manager.total_listeners",
+                "docker exec " + PREFIX + "-pod-probe curl -s " + admin + "/ready",
                 "docker exec " + PREFIX + "-pod-probe curl -s " + admin + "/stats?filter=rbac",
                 "docker exec " + PREFIX + "-pod-probe curl -s " + admin + "/stats?filter=ext_authz",
                 "docker exec " + PREFIX + "-spire-server /opt/spire/bin/spire-server entry show"));

@@ -361,7 +361,7 @@ public final class LabStack implements AutoCloseable {
             docker.removeNetworkCmd(network.getId()).exec();
         }
         for (var volume : docker.listVolumesCmd().exec().getVolumes()) {
-            if (volume.getName().startsWith(namePrefix + "-") && volume.getName().endsWith("-socket")) {
+            if (volume.getName().startsWith(namePrefix + "-")) {
                 progress.accept("removing volume " + volume.getName());
                 docker.removeVolumeCmd(volume.getName()).exec();
             }

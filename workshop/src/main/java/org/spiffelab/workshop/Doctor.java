@@ -86,8 +86,8 @@ final class Doctor {
         }
 
         if (!envoy.listenerActive()) {
-            evidence.add("listener_manager.total_listeners_warming = " + envoy.stat("listener_manager.total_listeners_warming"));
-            return new Diagnosis("warming", "Envoy's listener is warming: it has not received its secrets over SDS", evidence,
+            evidence.add("Envoy is " + envoy.serverState());
+            return new Diagnosis("warming", "Envoy's listener is waiting for its secrets over SDS (Envoy is " + envoy.serverState() + ")", evidence,
                     "docker logs " + instance.container("envoy") + " shows what its SDS stream answers");
         }
 

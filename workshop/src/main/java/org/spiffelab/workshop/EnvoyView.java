@@ -87,8 +87,27 @@ record EnvoyView(JsonNode configDump, JsonNode certs, Map<String, Long> stats) {
         return stats.getOrDefault(name, 0L);
     }
 
+    /**
+     * Whether the listener serves: Envoy is LIVE (gauge server.state 0) with its workers started. A static listener
+     * whose SDS secrets have not arrived keeps Envoy INITIALIZING (initial_fetch_timeout: 0s), so /ready says so too.
+     */
     boolean listenerActive() {
-        return stat("listener_manager.total_listeners_active") > 0 && stat("listener_manager.total_listeners_warming") == 0;
+        return stats.containsKey("server.state") && stat("server.state") == 0 && stat("listener_manager.workers_started") > 0
+                && stat("listener_manager.total_listeners_warming") == 0;
+    }
+
+    /** LIVE, INITIALIZING, ... as /ready says it. */
+    String serverState() {
+        if (!stats.containsKey("server.state")) {
+            return "unknown (admin does not answer)";
+        }
+        return switch ((int) stat("server.state")) {
+            case 0 -> "LIVE";
+            case 1 -> "DRAINING";
+            case 2 -> "PRE_INITIALIZING";
+            case 3 -> "INITIALIZING";
+            default -> "state " + stat("server.state");
+        };
     }
 
     /** The SPIFFE ID in the URI SAN of the certificate Envoy presents, or null when it holds none. */

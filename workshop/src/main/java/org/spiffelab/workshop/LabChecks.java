@@ -48,10 +48,10 @@ final class LabChecks {
                 "in " + shownConfig() + " set validation_context_sds_secret_config's name to " + trustDomain + ", then: docker restart "
                         + instance.container("envoy")));
         steps.add(registered("customer-service", id, "customer-service"));
-        steps.add(Step.of("Envoy's listener is active (it warmed until SPIRE sent both secrets)", envoy.listenerActive(),
-                "the listener is still warming: Envoy waits for secrets SPIRE has not sent (listener_manager.total_listeners_warming = "
-                        + envoy.stat("listener_manager.total_listeners_warming") + ")",
-                "do the steps above; Envoy's listener turns active within seconds of SPIRE issuing the SVID"));
+        steps.add(Step.of("Envoy's listener is active (it waited until SPIRE sent both secrets)", envoy.listenerActive(),
+                "Envoy is " + envoy.serverState() + ": its listener waits for secrets SPIRE has not sent",
+                "do the steps above; Envoy turns LIVE within seconds of SPIRE issuing the SVID (watch: docker exec "
+                        + instance.container("pod-probe") + " curl -s http://127.0.0.1:" + lab.get("ENVOY_ADMIN_PORT") + "/ready)"));
         String certId = envoy.certificateId();
         steps.add(Step.of("Envoy holds customer-service's X.509-SVID", id.equals(certId),
                 certId == null ? "Envoy's /certs shows no certificate yet" : "Envoy presents " + certId,
@@ -110,7 +110,7 @@ final class LabChecks {
         EnvoyView envoy = live.envoy();
         String id = lab.get("CUSTOMER_SERVICE_ID");
         steps.add(Step.of("Envoy's listener is active with customer-service's SVID, from sds-agent", envoy.listenerActive() && id.equals(envoy.certificateId()),
-                envoy.listenerActive() ? "Envoy presents " + envoy.certificateId() : "Envoy's listener is still warming: nothing serves SDS on its socket yet",
+                envoy.listenerActive() ? "Envoy presents " + envoy.certificateId() : "Envoy is " + envoy.serverState() + ": nothing serves SDS on its socket yet",
                 "Envoy mounts the volume " + instance.sdsSocketVolume() + " where it expects SPIRE's socket; sds-agent must write its socket there"));
         steps.add(balance("webapp"));
         return steps;

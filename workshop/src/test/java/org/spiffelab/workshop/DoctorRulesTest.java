@@ -68,7 +68,7 @@ class DoctorRulesTest {
         var certs = JSON.readTree("""
                 {"certificates":[{"ca_cert":[{"serial_number":"0a1b"}],"cert_chain":[{"serial_number":"ff",
                   "subject_alt_names":[{"uri":"spiffe://example.org/ns/demo/sa/customer-service"}],"expiration_time":"2026-11-25T19:00:00Z"}]}]}""");
-        EnvoyView view = new EnvoyView(configDump, certs, Map.of("listener_manager.total_listeners_active", 1L));
+        EnvoyView view = new EnvoyView(configDump, certs, Map.of("server.state", 0L, "listener_manager.workers_started", 1L));
         assertThat(view.certificateSecretNames()).containsExactly("spiffe://example.org/ns/demo/sa/customer-service");
         assertThat(view.validationSecretNames()).containsExactly("spiffe://example.org");
         assertThat(view.runsBeforeRouter(EnvoyView.RBAC)).isTrue();
