@@ -26,5 +26,6 @@ if [ "$1" = start ] || [ "$1" = break ] || [ ! -f "$jar" ]; then
   mvnq package -pl workshop,webapp,sds-agent -am -DskipTests -DskipITs
 fi
 trap - ERR
-export TESTCONTAINERS_RYUK_DISABLED=true TESTCONTAINERS_HOST_OVERRIDE=localhost
-exec java -Dlab.root="$LAB_ROOT" -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -jar "$jar" "$@"
+# The lab outlives each command: its containers are reusable, so Testcontainers leaves them at exit (LabStack).
+export TESTCONTAINERS_RYUK_DISABLED=true TESTCONTAINERS_HOST_OVERRIDE=localhost TESTCONTAINERS_REUSE_ENABLE=true
+exec java -Dlab.root="$LAB_ROOT" -Dorg.slf4j.simpleLogger.defaultLogLevel=error -jar "$jar" "$@"

@@ -46,6 +46,7 @@ public final class LabStack implements AutoCloseable {
     private boolean awaitEnvoySecrets = true;
     private boolean startSdsAgent = true;
     private java.util.Map<String, Integer> loopbackPorts = java.util.Map.of();
+    private boolean outliveProcess;
 
     /**
      * @param namePrefix fixed container names (for the demo) or null for Docker's random names (tests)
@@ -92,14 +93,26 @@ public final class LabStack implements AutoCloseable {
         return this;
     }
 
+    /**
+     * The stack outlives this JVM (scripts/lab.sh: the attendee works on it between commands) until
+     * {@link #removeStack} removes it. Its containers are marked reusable, so Testcontainers' exit hook leaves them
+     * alone; that needs TESTCONTAINERS_REUSE_ENABLE=true, which scripts/lab.sh sets.
+     */
+    public LabStack outlivingThisProcess() {
+        if (namePrefix == null) {
+            throw new IllegalStateException("only a stack with fixed names can outlive its process: nothing else could find it");
+        }
+        this.outliveProcess = true;
+        return this;
+    }
+
     /** The label a fixed-name stack puts on its network, so that a later process can find and remove it. */
     public static final String STACK_LABEL = "org.spiffelab.lab.stack";
 
     public LabStack start() {
         DockerClientFactory.instance().client();
         progress.accept("[" + spec.scenario() + "] images: " + images.mode() + ", Docker " + DockerClientFactory.instance().getActiveApiVersion());
-        network = namePrefix == null ? Network.newNetwork() : Network.builder()
-                .createNetworkCmdModifier(cmd -> cmd.withLabels(java.util.Map.of(STACK_LABEL, namePrefix))).build();
+        network = namePrefix != null && outliveProcess ? new LabNetwork(namePrefix) : Network.newNetwork();
 
         progress.accept("[" + spec.scenario() + "] SPIRE server " + images.spireServer());
         spireServer = track(new SpireServerContainer(lab, images).withNetwork(network).withNetworkAliases("spire-server"));
@@ -266,6 +279,9 @@ public final class LabStack implements AutoCloseable {
     private <C extends LabContainer<?>> C track(C container) {
         if (namePrefix != null) {
             container.withFixedName(namePrefix + "-" + container.role());
+        }
+        if (outliveProcess) {
+            container.withReuse(true);
         }
         Integer hostPort = loopbackPorts.get(container.role());
         if (hostPort != null) {

@@ -22,7 +22,7 @@ record EnvoyView(JsonNode configDump, JsonNode certs, Map<String, Long> stats) {
         for (JsonNode context : find(configDump, "tls_certificate_sds_secret_configs")) {
             context.forEach(config -> names.add(config.path("name").asText()));
         }
-        return names;
+        return names.stream().distinct().toList();
     }
 
     /** The names Envoy asks SDS for the bundle that validates clients. */
@@ -31,7 +31,7 @@ record EnvoyView(JsonNode configDump, JsonNode certs, Map<String, Long> stats) {
         for (JsonNode config : find(configDump, "validation_context_sds_secret_config")) {
             names.add(config.path("name").asText());
         }
-        return names;
+        return names.stream().distinct().toList();
     }
 
     /** A CA file configured in place of SDS (trusted_ca), or null. */

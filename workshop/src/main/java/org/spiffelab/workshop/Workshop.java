@@ -55,6 +55,7 @@ final class Workshop {
         prepareWork(which);
         StackSpec spec = spec(which);
         LabStack stack = new LabStack(lab, LabImages.fromEnvironment(lab), spec, instance.prefix(), progress)
+                .outlivingThisProcess()
                 .withEnvoyConfigFolder(instance.work())
                 .withoutAwaitingEnvoySecrets()
                 .withLoopbackPorts(instance.fixedPorts() ? Demo.loopbackPorts(lab)
