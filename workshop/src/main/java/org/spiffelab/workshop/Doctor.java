@@ -78,6 +78,9 @@ final class Doctor {
         evidence.add("Envoy validates clients against CA serial(s) " + hex(envoyCas) + "; SPIRE's bundle has " + hex(spireCas));
         if (!envoyCas.isEmpty() && envoyCas.stream().noneMatch(spireCas::contains)) {
             String file = envoy.trustedCaFile();
+            // One more call from webapp shows the consequence in Envoy's own counter.
+            evidence.add("webapp's page shows " + LabChecks.outcome(live.portal("webapp").path("result")));
+            envoy = live.envoy();
             return new Diagnosis(Fault.TRUST_BUNDLE.id(), "Envoy checks client certificates against a CA that is not SPIRE's"
                     + (file == null ? "" : " (trusted_ca " + file + ")") + ": every SVID fails verification, so the TLS handshake fails"
                     + " before any HTTP — no 403, a reset (ssl.fail_verify_error = " + envoy.stat("listener.0.0.0.0_" + lab.get("ENVOY_TLS_PORT") + ".ssl.fail_verify_error") + ")",

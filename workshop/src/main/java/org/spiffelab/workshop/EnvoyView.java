@@ -46,9 +46,11 @@ record EnvoyView(JsonNode configDump, JsonNode certs, Map<String, Long> stats) {
 
     /** The HTTP filters of the listener's connection manager, in order. */
     List<String> httpFilters() {
+        // The listener's connection manager; /config_dump may show the same listener more than once.
         List<String> names = new ArrayList<>();
         for (JsonNode filters : find(configDump, "http_filters")) {
             filters.forEach(filter -> names.add(filter.path("name").asText()));
+            break;
         }
         return names;
     }

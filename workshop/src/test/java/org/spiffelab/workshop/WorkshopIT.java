@@ -27,7 +27,7 @@ class WorkshopIT {
 
     @ParameterizedTest(name = "lab {0}")
     @EnumSource(Lab.class)
-    void everyLabWalkedAsAnAttendee(Lab which) {
+    void everyLabWalkedAsAnAttendee(Lab which) throws Exception {
         Workshop workshop = workshop();
         try {
             workshop.start(which);
@@ -42,6 +42,8 @@ class WorkshopIT {
             assertThat(new WorkshopCli(workshop, out.stream).run("check", which.id())).as(out.text()).isZero();
             assertThat(out.text()).contains("✓").doesNotContain("✗").contains(which.doc());
             System.out.println(out.text());
+            screenshotPages(workshop, which);
+            runTheDocsVerifySection(workshop, which);
         } finally {
             workshop.stop();
         }
@@ -70,6 +72,60 @@ class WorkshopIT {
         } finally {
             workshop.stop();
         }
+    }
+
+    /**
+     * The lab page's "Verify" commands, run on the finished lab (container names of this test's stack), each answering
+     * with what the line right after its block says it shows (the `fragments` there).
+     */
+    private static void runTheDocsVerifySection(Workshop workshop, Lab which) throws Exception {
+        String doc = java.nio.file.Files.readString(LAB.file(which.doc()));
+        String verify = doc.substring(doc.indexOf("## Verify"), doc.indexOf("## Clean up"));
+        java.util.regex.Matcher block = java.util.regex.Pattern.compile("```bash\n(.*?)```\n([^\n]*)", java.util.regex.Pattern.DOTALL)
+                .matcher(verify);
+        int ran = 0;
+        while (block.find()) {
+            for (String command : block.group(1).replace("\\\n", " ").split("\n")) {
+                if (!command.startsWith("docker exec lab-")) {
+                    continue;
+                }
+                List<String> args = new java.util.ArrayList<>(List.of(command.strip().split("\\s+")));
+                args.remove(0);
+                args.set(1, workshop.instance().prefix() + args.get(1).substring("lab".length()));
+                Docker.Result result = new Docker().run(args.toArray(String[]::new));
+                assertThat(result.exit()).as(command + ": " + result.message()).isZero();
+                java.util.regex.Matcher expected = java.util.regex.Pattern.compile("`([^`]+)`").matcher(block.group(2));
+                while (expected.find()) {
+                    assertThat(result.out()).as(which.doc() + ": `" + command + "` shows " + expected.group(1)).contains(expected.group(1));
+                }
+                ran++;
+            }
+        }
+        assertThat(ran).as(which.doc() + "'s Verify section has Docker commands").isPositive();
+    }
+
+    /** Both pages of the finished lab in Chromium, as the attendee sees them; screenshots under target/screenshots. */
+    private static void screenshotPages(Workshop workshop, Lab which) throws Exception {
+        Path shots = LAB.root().resolve("workshop/target/screenshots");
+        try (PageBrowser browser = new PageBrowser(LAB.root().resolve("workshop/target/chromium-" + workshop.instance().prefix()))) {
+            String webapp = browser.open(pageUrl(workshop, "webapp"));
+            assertThat(webapp).contains("Ada Lovelace", "12840.55 EUR");
+            browser.screenshot(shots.resolve(which.id() + "-webapp.png"));
+            String webapp2 = browser.open(pageUrl(workshop, "webapp-2"));
+            switch (which) {
+                case RBAC -> assertThat(webapp2).contains("Access denied by customer-service", "RBAC: access denied",
+                        "policy does not allow " + LAB.get("WEBAPP_2_ID"));
+                case JWT -> assertThat(webapp2).contains(LAB.get("WEBAPP_2_ID") + " is not allowed");
+                default -> assertThat(webapp2).contains("12840.55 EUR");
+            }
+            browser.screenshot(shots.resolve(which.id() + "-webapp-2.png"));
+        }
+    }
+
+    /** The page's URL on this host: the lab publishes it on 127.0.0.1 (a free port in tests). */
+    private static String pageUrl(Workshop workshop, String webapp) {
+        String published = new Docker().runOrFail("port", workshop.instance().container(webapp), "8080/tcp").strip().split("\n")[0];
+        return "http://" + published + "/";
     }
 
     private static Workshop workshop() {

@@ -1,6 +1,7 @@
 package org.spiffelab.webapp.web;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
 import org.spiffelab.webapp.customer.PortalResult;
 
 /** The portal as HTML: identity panel, then the customer's profile, balance and transactions, or the reason why not. */
@@ -33,6 +34,7 @@ public final class PortalPage {
         } else if (view.result() instanceof PortalResult.Failure failure) {
             renderFailure(html, failure, view.identity().spiffeId());
         }
+        renderWhatHappened(html, view);
         html.append("</div>");
         renderIdentity(html, view);
         html.append("</main></body></html>\n");
@@ -77,6 +79,57 @@ public final class PortalPage {
             html.append("<p>customer-service said:</p><pre id=\"response-body\">").append(escape(failure.body())).append("</pre>");
         }
         html.append("</section>");
+    }
+
+    /**
+     * This request, step by step, in the words of the labs: which SVID was presented, what was verified against what,
+     * and what the policy decided. Built only from what this webapp saw itself.
+     */
+    static void renderWhatHappened(StringBuilder html, PortalView view) {
+        PortalView.Identity id = view.identity();
+        boolean viaSidecar = view.customerServiceUrl().startsWith("http://");
+        List<String> steps = new java.util.ArrayList<>();
+        if (id.spiffeId() == null) {
+            steps.add("This webapp holds no SVID: the SPIRE agent's Workload API issued it none (is it registered? can it reach the socket?).");
+        } else if (viaSidecar) {
+            steps.add("webapp sent a plain HTTP request to its pod's forward Envoy (" + breakable(view.customerServiceUrl()) + ").");
+            steps.add("The forward Envoy's sds-agent added this pod's JWT-SVID (subject <code>" + breakable(id.spiffeId())
+                    + "</code>, audience <code>" + breakable(view.expectedPeer()) + "</code>) and the forward Envoy opened mTLS with"
+                    + " the pod's X.509-SVID, accepting only a server that presents <code>" + breakable(view.expectedPeer()) + "</code>.");
+        } else {
+            steps.add("webapp presented its X.509-SVID <code>" + breakable(id.spiffeId()) + "</code> (serial " + escape(orDash(id.serial()))
+                    + ") as its TLS client certificate.");
+        }
+        PortalResult result = view.result();
+        if (result instanceof PortalResult.Data data) {
+            if (!viaSidecar) {
+                steps.add("customer-service presented <code>" + breakable(orDash(id.peer())) + "</code>: its chain verified against the "
+                        + escape(orDash(id.trustDomain())) + " trust bundle from the Workload API, and it is the pinned ID.");
+            }
+            if (data.authorizedSubject() != null && !data.authorizedSubject().isEmpty()) {
+                steps.add("customer-service's sds-agent verified the JWT-SVID (signature against the JWT bundle, exp, audience)"
+                        + " and its allow-list admitted <code>" + breakable(data.authorizedSubject()) + "</code>.");
+            } else {
+                steps.add("customer-service's Envoy let the request through to nginx: 200.");
+            }
+        } else if (result instanceof PortalResult.Failure failure) {
+            steps.add(switch (failure.reason()) {
+                case DENIED_BY_POLICY -> "The handshake worked, then customer-service's policy answered " + failure.status()
+                        + ": it does not allow this identity.";
+                case NOT_AUTHENTICATED -> "customer-service found no valid JWT-SVID on the request: 401.";
+                case SERVER_NOT_TRUSTED -> "webapp refused the server: it did not present the pinned ID <code>"
+                        + breakable(view.expectedPeer()) + "</code>, or its chain did not verify against the trust bundle.";
+                case TLS_HANDSHAKE_FAILED -> "The TLS handshake failed before any HTTP: customer-service refused this certificate"
+                        + " (a client certificate it cannot verify against its trust bundle, or an expired one).";
+                case UNREACHABLE -> "No connection to customer-service: its listener is not up (is Envoy still waiting for its"
+                        + " certificate?).";
+                case HTTP_ERROR -> "customer-service answered " + failure.status() + ".";
+                case NO_SVID -> "No request was sent.";
+            });
+        }
+        html.append("<section id=\"what-happened\"><h2>What happened on this request</h2><ol>");
+        steps.forEach(step -> html.append("<li>").append(step).append("</li>"));
+        html.append("</ol></section>");
     }
 
     static String headline(PortalResult.Reason reason) {

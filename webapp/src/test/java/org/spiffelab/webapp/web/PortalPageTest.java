@@ -52,6 +52,24 @@ class PortalPageTest {
     }
 
     @Test
+    void thePageTellsWhatHappenedOnThisRequest() throws Exception {
+        PortalResult data = new PortalResult.Data(JSON.readTree("{\"name\":\"Ada\"}"), JSON.readTree("{}"),
+                JSON.readTree("{\"transactions\":[]}"), null);
+        String direct = PortalPage.render(new PortalView("webapp", ME, "https://customer-service:8443", ME.peer(), "direct mTLS", data));
+        assertThat(direct).contains("What happened on this request", "presented its X.509-SVID", "serial abc123",
+                "verified against the example.org trust bundle", "it is the pinned ID");
+        String handshake = PortalPage.render(new PortalView("webapp", ME, "https://customer-service:8443", ME.peer(), "direct mTLS",
+                new PortalResult.Failure(PortalResult.Reason.TLS_HANDSHAKE_FAILED, "handshake failed", 0, "")));
+        assertThat(handshake).contains("failed before any HTTP");
+        for (PortalResult.Reason reason : PortalResult.Reason.values()) {
+            StringBuilder html = new StringBuilder();
+            PortalPage.renderWhatHappened(html, new PortalView("webapp", ME, "http://127.0.0.1:9001", ME.peer(), "via the forward Envoy",
+                    new PortalResult.Failure(reason, "m", 403, "b")));
+            assertThat(html).as(reason.name()).contains("<li>", "JWT-SVID");
+        }
+    }
+
+    @Test
     void everyFailureReasonHasAHeadline() {
         for (PortalResult.Reason reason : PortalResult.Reason.values()) {
             assertThat(PortalPage.headline(reason)).isNotBlank();
