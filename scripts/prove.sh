@@ -21,11 +21,15 @@ log="$LAB_ROOT/scenario-tests/target/prove-$scenario.log"
 mkdir -p "$(dirname "$log")"
 rm -f "$reports/TEST-org.spiffelab.scenario.$test.xml"
 step "prove scenario $scenario ($test: real SPIRE, Envoy and nginx on Docker; full output in ${log#"$LAB_ROOT"/})"
-status=0
-# Only the stack's own progress lines ([scenario] ...) reach the terminal.
+# Only the stack's own progress lines ([scenario] ...) reach the terminal, as they happen; the rest goes to the log.
+trap - ERR
+set +o pipefail
 mvnq verify -pl scenario-tests -am -Dit.test="$test" -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false \
-  -Dfailsafe.failIfNoSpecifiedTests=false -Dorg.slf4j.simpleLogger.defaultLogLevel=warn >"$log" 2>&1 || status=$?
-grep -E "^\[$scenario\] " "$log" | sed 's/^/    /' || true
+  -Dfailsafe.failIfNoSpecifiedTests=false -Dorg.slf4j.simpleLogger.defaultLogLevel=warn 2>&1 | tee "$log" \
+  | { grep --line-buffered -E "^==> \[$scenario\] " | sed -u 's/^==> /    /'; cat >/dev/null; }
+status=${PIPESTATUS[0]}
+set -o pipefail
+trap on_error ERR
 report="$reports/TEST-org.spiffelab.scenario.$test.xml"
 [ -f "$report" ] || die "no test report: the build failed before $test ran (exit $status); see $log"
 python3 - "$report" "$scenario" "$shots" <<'PY'
