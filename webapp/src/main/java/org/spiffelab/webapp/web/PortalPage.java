@@ -16,6 +16,7 @@ public final class PortalPage {
                 <!doctype html>
                 <html lang="en"><head><meta charset="utf-8"><title>%1$s · customer portal</title>
                 <meta name="viewport" content="width=device-width, initial-scale=1">
+                <meta http-equiv="refresh" content="10">
                 <style>
                  body{font-family:system-ui,sans-serif;margin:0;background:#f4f6fa;color:#1d2733}
                  header{background:#17324d;color:#fff;padding:14px 28px}
@@ -151,7 +152,7 @@ public final class PortalPage {
                 .append(item("Trust domain", orDash(id.trustDomain())))
                 .append(item("SVID serial", orDash(id.serial())))
                 .append(item("SVID expires", orDash(id.notAfter())))
-                .append(item("Rotations seen", Long.toString(id.rotations())))
+                .append(item("Rotations seen", Long.toString(id.rotations()) + " (this page refreshes every 10 s: a rotation shows as a new serial)"))
                 .append(item("customer-service URL", view.customerServiceUrl()))
                 .append(item("Route", view.route()))
                 .append(item("Accepted server ID", view.expectedPeer()))

@@ -21,7 +21,7 @@ class PortalPageTest {
                 "spiffe://example.org/ns/demo/sa/webapp");
         String html = PortalPage.render(new PortalView("webapp", ME, "https://customer-service:8443", ME.peer(), "direct mTLS", data));
         assertThat(html).contains("Ada Lovelace", "12840.55 EUR", "Salary", "4200.00", PortalPage.breakable(ME.spiffeId()), "abc123",
-                "<dd>3</dd>", "Verified server ID", "Authorized by JWT-SVID", "<dt>Route</dt><dd>direct mTLS</dd>");
+                "<dd>3 (this page refreshes", "http-equiv=\"refresh\"", "Verified server ID", "Authorized by JWT-SVID", "<dt>Route</dt><dd>direct mTLS</dd>");
     }
 
     @Test
