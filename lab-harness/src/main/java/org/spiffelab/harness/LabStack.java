@@ -20,7 +20,7 @@ import org.testcontainers.containers.Network;
  */
 public final class LabStack implements AutoCloseable {
 
-    private static final Duration READY_TIMEOUT = Duration.ofSeconds(90);
+    private Duration readyTimeout = Duration.ofSeconds(90);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final LabProperties lab;
@@ -69,6 +69,12 @@ public final class LabStack implements AutoCloseable {
      */
     public LabStack withEnvoyConfigFolder(java.nio.file.Path folder) {
         this.envoyConfigFolder = folder;
+        return this;
+    }
+
+    /** How long each component may take to become ready (default 90 s); longer where the machine is shared. */
+    public LabStack withReadyTimeout(Duration timeout) {
+        this.readyTimeout = timeout;
         return this;
     }
 
@@ -269,9 +275,9 @@ public final class LabStack implements AutoCloseable {
 
     private void awaitReady(String what, java.util.concurrent.Callable<Boolean> ready, String hint) {
         try {
-            await(what).atMost(READY_TIMEOUT).pollInterval(Duration.ofMillis(500)).ignoreExceptions().until(ready);
+            await(what).atMost(readyTimeout).pollInterval(Duration.ofMillis(500)).ignoreExceptions().until(ready);
         } catch (ConditionTimeoutException e) {
-            throw new IllegalStateException("[" + spec.scenario() + "] " + what + " not ready after " + READY_TIMEOUT.toSeconds()
+            throw new IllegalStateException("[" + spec.scenario() + "] " + what + " not ready after " + readyTimeout.toSeconds()
                     + "s: " + hint, e);
         }
     }

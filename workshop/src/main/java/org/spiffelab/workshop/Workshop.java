@@ -56,6 +56,8 @@ final class Workshop {
         StackSpec spec = spec(which);
         LabStack stack = new LabStack(lab, LabImages.fromEnvironment(lab), spec, instance.prefix(), progress)
                 .outlivingThisProcess()
+                // An attendee's laptop or a shared CI machine: patience over a false "not ready".
+                .withReadyTimeout(java.time.Duration.ofMinutes(4))
                 .withEnvoyConfigFolder(instance.work())
                 .withoutAwaitingEnvoySecrets()
                 .withLoopbackPorts(instance.fixedPorts() ? Demo.loopbackPorts(lab)

@@ -25,7 +25,7 @@ public final class PortalPage {
                  h2{font-size:16px;margin-top:0} .balance{font-size:32px;font-weight:600;color:#11643a}
                  table{border-collapse:collapse;width:100%%} td,th{padding:6px 8px;border-bottom:1px solid #e3e7ee;text-align:left}
                  td.amount{text-align:right;font-variant-numeric:tabular-nums} dt{font-weight:600;margin-top:8px} dd{margin:0;overflow-wrap:break-word;word-break:normal}
-                 code{overflow-wrap:break-word}
+                 code{overflow-wrap:break-word} .nw{white-space:nowrap}
                  .error{border-left:6px solid #b3261e} .error h2{color:#b3261e} pre{background:#f6f1f1;padding:8px;white-space:pre-wrap}
                 </style></head><body>
                 <header><h1>%1$s · customer portal</h1></header><main><div>
@@ -162,12 +162,23 @@ public final class PortalPage {
     }
 
     private static String item(String term, String value) {
-        return "<dt>" + escape(term) + "</dt><dd>" + breakable(value) + "</dd>";
+        // IDs and URLs wrap between segments; prose wraps between words as usual.
+        return "<dt>" + escape(term) + "</dt><dd>" + (value.contains("://") ? breakable(value) : escape(value)) + "</dd>";
     }
 
     /** Escaped, with a line-break opportunity after each '/': long SPIFFE IDs and URLs wrap between segments, never mid-word. */
     static String breakable(String value) {
-        return escape(value).replace("/", "/<wbr>");
+        // Segments never break inside (not even at the hyphen of customer-service); copying the text gives the ID back.
+        StringBuilder out = new StringBuilder();
+        for (String segment : value.split("/", -1)) {
+            if (!out.isEmpty()) {
+                out.append("/<wbr>");
+            }
+            if (!segment.isEmpty()) {
+                out.append("<span class=\"nw\">").append(escape(segment)).append("</span>");
+            }
+        }
+        return out.toString();
     }
 
     private static String orDash(String value) {

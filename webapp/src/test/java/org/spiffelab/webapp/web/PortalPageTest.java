@@ -39,7 +39,8 @@ class PortalPageTest {
     void longIdsWrapBetweenSegmentsNeverInsideAWord() {
         String html = PortalPage.render(new PortalView("webapp", ME, "https://customer-service:8443", ME.peer(), "direct mTLS",
                 new PortalResult.Failure(PortalResult.Reason.UNREACHABLE, "no route", 0, "")));
-        assertThat(html).contains("spiffe:/<wbr>/<wbr>example.org/<wbr>ns/<wbr>demo/<wbr>sa/<wbr>customer-service")
+        assertThat(html).contains("<span class=\"nw\">spiffe:</span>/<wbr>/<wbr><span class=\"nw\">example.org</span>/<wbr>",
+                        "<span class=\"nw\">customer-service</span>", ".nw{white-space:nowrap}")
                 .doesNotContain("break-all").contains("word-break:normal");
     }
 
