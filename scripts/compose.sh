@@ -13,6 +13,7 @@ case "${1:-}" in
 esac
 scenario="${LAB_SCENARIO:-rbac}"
 set -a
+source lab.properties
 SPIRE_SERVER_IMAGE=$(image_for SPIRE_SERVER)
 SPIRE_AGENT_IMAGE=$(image_for SPIRE_AGENT)
 ENVOY_IMAGE=$(image_for ENVOY)
