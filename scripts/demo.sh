@@ -3,7 +3,7 @@
 # customer-service, webapp and webapp-2 with fixed container names — prints the URLs to open, and runs until
 # Ctrl-C, removing everything it started on exit. Pages are on 127.0.0.1 at the fixed ports of lab.properties
 # (webapp :8080, webapp-2 :8082).
-#   scripts/demo.sh [x509|rbac|sds-agent|jwt]     (default: rbac)
+#   scripts/demo.sh [scenario]     (one of SCENARIOS in lab.properties: x509, rbac — the default —, sds-agent, jwt)
 set -Eeuo pipefail
 source "$(dirname "$0")/lib.sh"
 trap on_error ERR
@@ -13,7 +13,7 @@ case "${1:-}" in
   -h|--help|help) sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 esac
 scenario="${1:-rbac}"
-case "$scenario" in x509|rbac|sds-agent|jwt) ;; *) die "unknown scenario '$scenario': use x509, rbac, sds-agent or jwt (scripts/demo.sh --help)" ;; esac
+case ",$SCENARIOS," in *",$scenario,"*) ;; *) die "unknown scenario '$scenario': use one of ${SCENARIOS//,/, } (scripts/demo.sh --help)" ;; esac
 # Never start over a running lab: its terminal would show dead URLs. The JVM checks again once the build is done.
 if docker_answers && [ -n "$(running_lab)" ]; then
   die "a lab is already running ($(running_lab)). Stop it first: Ctrl-C in the terminal that runs scripts/demo.sh, or scripts/lab.sh stop."

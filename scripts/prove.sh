@@ -1,20 +1,17 @@
 #!/usr/bin/env bash
 # Runs one scenario's proof — the same integration test `mvn verify` runs — e.g. scripts/prove.sh jwt.
 # Shows the stack's progress, keeps Maven's and Testcontainers' full output in a log, and ends with what was proven.
-#   scripts/prove.sh x509|rbac|sds-agent|jwt
+#   scripts/prove.sh <scenario>     (one of SCENARIOS in lab.properties)
 set -Eeuo pipefail
 source "$(dirname "$0")/lib.sh"
 trap on_error ERR
 cd "$LAB_ROOT"
 scenario="${1:-}"
-case "$scenario" in
-  x509) test=X509ScenarioIT ;;
-  rbac) test=RbacScenarioIT ;;
-  sds-agent) test=SdsAgentScenarioIT ;;
-  jwt) test=JwtScenarioIT ;;
-  -h|--help|help) sed -n '2,4p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-  *) die "usage: scripts/prove.sh x509|rbac|sds-agent|jwt" ;;
-esac
+case "$scenario" in -h|--help|help) sed -n '2,4p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
+case ",$SCENARIOS," in *",$scenario,"*) [ -n "$scenario" ] ;; *) false ;; esac \
+  || die "usage: scripts/prove.sh <scenario>, one of ${SCENARIOS//,/, } (SCENARIOS in lab.properties)"
+# x509 -> X509ScenarioIT, sds-agent -> SdsAgentScenarioIT (as StackSpec.proofTestName; DocsTest checks each exists)
+test="$(sed -E 's/(^|-)([a-z])/\U\2/g' <<<"$scenario")ScenarioIT"
 reports="$LAB_ROOT/scenario-tests/target/failsafe-reports"
 shots="$LAB_ROOT/scenario-tests/target/scenario-reports/screenshots"
 log="$LAB_ROOT/scenario-tests/target/prove-$scenario.log"

@@ -56,7 +56,7 @@ class ComposeFileTest {
         String compose = Files.readString(LAB.file("docker/compose.yaml"));
         String script = Files.readString(LAB.file("scripts/compose.sh"));
         assertTrue(compose.contains("../${ENVOY_CONFIG}:/etc/envoy/envoy.yaml"));
-        for (String scenario : StackSpec.NAMES) {
+        for (String scenario : StackSpec.names(LAB)) {
             Matcher line = Pattern.compile("(?m)^\\s*" + Pattern.quote(scenario) + "\\) ENVOY_CONFIG=(\\S+) ?;").matcher(script);
             assertTrue(line.find(), "scripts/compose.sh has no case for scenario " + scenario);
             assertEquals(StackSpec.byName(LAB, scenario).envoyConfig(), line.group(1), "scenario " + scenario + "'s Envoy config");

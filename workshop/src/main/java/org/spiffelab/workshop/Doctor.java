@@ -60,7 +60,7 @@ final class Doctor {
                     + (expired ? ", and Envoy's SVID has expired — every client's handshake now fails" : ", and Envoy's SVID will expire"),
                     evidence, agent.equals("paused") ? "docker unpause " + instance.container("spire-agent")
                             + " (it renews the expired SVIDs at once and pushes them to Envoy over SDS)"
-                            : "the agent keeps its keys in memory and its join token is spent: scripts/lab.sh stop, then start the lab again");
+                            : "docker start " + instance.container("spire-agent") + " (its SVID and key wait in its data volume: no new join token needed)");
         }
 
         Diagnosis socket = socketPermissions(evidence);

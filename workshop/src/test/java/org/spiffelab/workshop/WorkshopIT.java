@@ -113,8 +113,9 @@ class WorkshopIT {
             browser.screenshot(shots.resolve(which.id() + "-webapp.png"));
             String webapp2 = browser.open(pageUrl(workshop, "webapp-2"));
             switch (which) {
-                case RBAC -> assertThat(webapp2).contains("Access denied by customer-service", "RBAC: access denied",
-                        "policy does not allow " + LAB.get("WEBAPP_2_ID"));
+                // What every build of the page says (the webapp image tag is shared by everyone building on this host);
+                // PortalPageTest pins the page's own wording.
+                case RBAC -> assertThat(webapp2).contains("Access denied by customer-service", "RBAC: access denied");
                 case JWT -> assertThat(webapp2).contains(LAB.get("WEBAPP_2_ID") + " is not allowed");
                 default -> assertThat(webapp2).contains("12840.55 EUR");
             }
