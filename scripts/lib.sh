@@ -37,10 +37,20 @@ image_for() {  # image_for SPIRE_SERVER -> the image the current LAB_IMAGES mode
 
 docker_answers() { docker info >/dev/null 2>&1; }
 
+# Maven, quiet and plain: Debian's Maven 3.8 prints ANSI resets (ESC[0m) even in batch mode, so strip escapes from
+# both streams; the exit status is Maven's.
+mvnq() {
+  mvn -B -q --no-transfer-progress -Dstyle.color=never "$@" \
+    > >(sed -u 's/\x1b\[[0-9;]*[A-Za-z]//g') 2> >(sed -u 's/\x1b\[[0-9;]*[A-Za-z]//g' >&2)
+}
+
+# The fixed-name lab (prefix "lab", see Demo.java) that a demo or scripts/lab.sh left running, if any.
+running_lab() { docker ps -a --format '{{.Names}}' --filter name=^lab- 2>/dev/null | sort | paste -sd ' ' -; }
+
 # Runs the toolchain, then installs the lab's Java modules (all by default) for the demo and benchmark scripts.
 prepare_java() {
   bash "$LAB_ROOT/scripts/toolchain.sh"
   step "build the lab's Java modules" "run 'mvn -B install -DskipTests -DskipITs' and read its error"
-  (cd "$LAB_ROOT" && mvn -B -q --no-transfer-progress install -DskipTests -DskipITs "$@")
+  (cd "$LAB_ROOT" && mvnq install -DskipTests -DskipITs "$@")
   export TESTCONTAINERS_RYUK_DISABLED=true TESTCONTAINERS_HOST_OVERRIDE=localhost
 }

@@ -146,6 +146,14 @@ else
 fi
 
 # ---------------------------------------------------------------------------------------------------
+step "docker-compose (scripts/compose.sh)" "apt-get install docker-compose"
+if docker compose version >/dev/null 2>&1 || command -v docker-compose >/dev/null 2>&1; then
+  info "$( (docker compose version || docker-compose version --short) 2>/dev/null | head -1)"
+else
+  apt_install docker-compose
+fi
+
+# ---------------------------------------------------------------------------------------------------
 step "toolbox image" "the toolbox is built from the base and SPIRE images; they must exist or be pullable"
 build_image "$TOOLBOX_IMAGE" "$LAB_ROOT/docker/toolbox" \
   "BASE_IMAGE=$(image_for BASE)" "SPIRE_AGENT_IMAGE=$(image_for SPIRE_AGENT)" "SPIRE_SERVER_IMAGE=$(image_for SPIRE_SERVER)"

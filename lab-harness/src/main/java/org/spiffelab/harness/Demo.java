@@ -1,5 +1,6 @@
 package org.spiffelab.harness;
 
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -22,7 +23,14 @@ public final class Demo {
             System.exit(2);
             return;
         }
-        LabStack stack = new LabStack(lab, LabImages.fromEnvironment(lab), spec, PREFIX, line -> System.out.println("==> " + line));
+        List<String> running = LabStack.containersOf(PREFIX);
+        if (!running.isEmpty()) {
+            System.err.println(alreadyRunning(running));
+            System.exit(3);
+            return;
+        }
+        LabStack stack = new LabStack(lab, LabImages.fromEnvironment(lab), spec, PREFIX, line -> System.out.println("==> " + line))
+                .withLoopbackPorts(loopbackPorts(lab));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             System.out.println("\n==> stopping and removing the demo's containers");
@@ -32,7 +40,6 @@ public final class Demo {
         WebappContainer webapp;
         WebappContainer webapp2;
         try {
-            stack.removeLeftovers();
             stack.start();
             webapp = stack.startWebapp("webapp", java.util.Map.of());
             webapp2 = stack.startWebapp("webapp-2", java.util.Map.of());
@@ -44,6 +51,18 @@ public final class Demo {
         }
         System.out.println(instructions(lab, scenario, webapp.url(), webapp2.url()));
         stopped.await();
+    }
+
+    /** What to say when a lab already runs under the demo's names: never remove another terminal's lab silently. */
+    public static String alreadyRunning(List<String> containers) {
+        return "A lab is already running on this machine (" + String.join(", ", containers) + ").\n"
+                + "Stop it first: Ctrl-C in the terminal that runs scripts/demo.sh, or scripts/lab.sh stop.";
+    }
+
+    /** The fixed host ports of lab.properties, on 127.0.0.1: an instructor can say "open localhost:8080". */
+    public static java.util.Map<String, Integer> loopbackPorts(LabProperties lab) {
+        return java.util.Map.of("webapp", lab.port("DEMO_WEBAPP_PORT"), "webapp-2", lab.port("DEMO_WEBAPP_2_PORT"),
+                "nginx", lab.port("DEMO_ENVOY_TLS_PORT"));
     }
 
     /** Container names are fixed so that the docs' commands work: lab-spire-server, lab-pod-probe, ... */
@@ -76,6 +95,7 @@ public final class Demo {
         String admin = "http://127.0.0.1:" + lab.get("ENVOY_ADMIN_PORT");
         java.util.List<String> commands = new java.util.ArrayList<>(java.util.List.of(
                 "docker exec " + PREFIX + "-pod-probe curl -s " + admin + "/certs",
+                "docker exec " + PREFIX + "-pod-probe curl -s " + admin + "/ready",
                 "docker exec " + PREFIX + "-pod-probe curl -s " + admin + "/stats?filter=rbac",
                 "docker exec " + PREFIX + "-pod-probe curl -s " + admin + "/stats?filter=ext_authz",
                 "docker exec " + PREFIX + "-spire-server /opt/spire/bin/spire-server entry show"));

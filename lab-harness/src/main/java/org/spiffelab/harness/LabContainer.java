@@ -47,6 +47,20 @@ public abstract class LabContainer<SELF extends LabContainer<SELF>> extends Gene
         return withCreateContainerCmdModifier(cmd -> cmd.withName(name));
     }
 
+    /**
+     * Publishes {@code containerPort} on the host's loopback only, at {@code hostPort} (0: any free port) — never on
+     * every interface.
+     */
+    public SELF publishOnLoopback(int containerPort, int hostPort) {
+        return withCreateContainerCmdModifier(cmd -> {
+            com.github.dockerjava.api.model.Ports ports = new com.github.dockerjava.api.model.Ports();
+            ports.bind(com.github.dockerjava.api.model.ExposedPort.tcp(containerPort), hostPort == 0
+                    ? com.github.dockerjava.api.model.Ports.Binding.bindIp("127.0.0.1")
+                    : com.github.dockerjava.api.model.Ports.Binding.bindIpAndPort("127.0.0.1", hostPort));
+            cmd.getHostConfig().withPortBindings(ports);
+        });
+    }
+
     /** Mounts a named Docker volume (created on first use). */
     public SELF withVolume(String volume, String path, boolean readOnly) {
         return withBind(new Bind(volume, new Volume(path), readOnly ? com.github.dockerjava.api.model.AccessMode.ro

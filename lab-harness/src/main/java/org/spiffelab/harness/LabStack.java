@@ -20,7 +20,7 @@ import org.testcontainers.containers.Network;
  */
 public final class LabStack implements AutoCloseable {
 
-    private static final Duration READY_TIMEOUT = Duration.ofSeconds(90);
+    private Duration readyTimeout = Duration.ofSeconds(90);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final LabProperties lab;
@@ -43,6 +43,13 @@ public final class LabStack implements AutoCloseable {
     private SdsAgentContainer sdsAgent;
     private final String sdsSocketVolume;
     private final List<String> extraVolumes = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    // Workshop options (see the with... methods): all off for the scenario tests.
+    private java.nio.file.Path envoyConfigFolder;
+    private boolean awaitEnvoySecrets = true;
+    private boolean startSdsAgent = true;
+    private java.util.Map<String, Integer> loopbackPorts = java.util.Map.of();
+    private boolean outliveProcess;
 
     /**
      * @param namePrefix fixed container names (for the demo) or null for Docker's random names (tests)
@@ -67,10 +74,62 @@ public final class LabStack implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Envoy reads {@code envoy.yaml} from this host folder (bind-mounted, not copied), so an edit takes effect on
+     * {@code docker restart <envoy>}: the workshop's working copy.
+     */
+    public LabStack withEnvoyConfigFolder(java.nio.file.Path folder) {
+        this.envoyConfigFolder = folder;
+        return this;
+    }
+
+    /** How long each component may take to become ready (default 90 s); longer where the machine is shared. */
+    public LabStack withReadyTimeout(Duration timeout) {
+        this.readyTimeout = timeout;
+        return this;
+    }
+
+    /** Ready once Envoy's admin answers, even with no secrets yet: a workshop lab starts without what it teaches. */
+    public LabStack withoutAwaitingEnvoySecrets() {
+        this.awaitEnvoySecrets = false;
+        return this;
+    }
+
+    /** Scenarios with sds-agent: Envoy mounts sds-agent's socket folder, but the agent is left for the attendee to run. */
+    public LabStack withoutSdsAgent() {
+        this.startSdsAgent = false;
+        return this;
+    }
+
+    /**
+     * Publishes containers' ports on 127.0.0.1 only, at fixed host ports: role (webapp, webapp-2, nginx) → host port,
+     * 0 for any free one. Without it ports are published the Testcontainers way (random).
+     */
+    public LabStack withLoopbackPorts(java.util.Map<String, Integer> hostPortByRole) {
+        this.loopbackPorts = java.util.Map.copyOf(hostPortByRole);
+        return this;
+    }
+
+    /**
+     * The stack outlives this JVM (scripts/lab.sh: the attendee works on it between commands) until
+     * {@link #removeStack} removes it. Its containers are marked reusable, so Testcontainers' exit hook leaves them
+     * alone; that needs TESTCONTAINERS_REUSE_ENABLE=true, which scripts/lab.sh sets.
+     */
+    public LabStack outlivingThisProcess() {
+        if (namePrefix == null) {
+            throw new IllegalStateException("only a stack with fixed names can outlive its process: nothing else could find it");
+        }
+        this.outliveProcess = true;
+        return this;
+    }
+
+    /** The label a fixed-name stack puts on its network, so that a later process can find and remove it. */
+    public static final String STACK_LABEL = "org.spiffelab.lab.stack";
+
     public LabStack start() {
         DockerClientFactory.instance().client();
         progress.accept("[" + spec.scenario() + "] images: " + images.mode() + ", Docker " + DockerClientFactory.instance().getActiveApiVersion());
-        network = Network.newNetwork();
+        network = namePrefix != null && outliveProcess ? new LabNetwork(namePrefix) : Network.newNetwork();
 
         progress.accept("[" + spec.scenario() + "] SPIRE server " + images.spireServer());
         spireServer = track(new SpireServerContainer(lab, images, serverDataVolume).withNetwork(network).withNetworkAliases("spire-server"));
@@ -101,7 +160,10 @@ public final class LabStack implements AutoCloseable {
 
         String envoySocketVolume = socketVolume;
         String envoyAttestedAs = "customer-service";
-        if (spec.sdsAgent()) {
+        if (spec.sdsAgent() && !startSdsAgent) {
+            envoySocketVolume = sdsSocketVolume;
+            envoyAttestedAs = null;
+        } else if (spec.sdsAgent()) {
             progress.accept("[" + spec.scenario() + "] sds-agent (Java SDS server, attested as customer-service)");
             sdsAgent = track(new SdsAgentContainer(lab, ModuleImage.sdsAgent(lab, images), "sds-agent", "customer-service",
                     socketVolume, sdsSocketVolume, spec.sdsAgentArgs()));
@@ -112,9 +174,16 @@ public final class LabStack implements AutoCloseable {
             envoySocketVolume = sdsSocketVolume;
             envoyAttestedAs = null;
         }
-        envoy = track(new EnvoyContainer(lab, images, lab.file(spec.envoyConfig()), envoyAttestedAs, envoySocketVolume));
+        envoy = track(new EnvoyContainer(lab, images, envoyConfigFolder != null ? envoyConfigFolder : lab.file(spec.envoyConfig()),
+                envoyAttestedAs, envoySocketVolume));
         pod.adopt(envoy);
         envoy.start();
+        if (!awaitEnvoySecrets) {
+            awaitReady("Envoy admin", () -> "200".equals(podHttpStatus(lab.port("ENVOY_ADMIN_PORT"), "/server_info")),
+                    "is the config valid (envoy --mode validate)? see the Envoy log");
+            progress.accept("[" + spec.scenario() + "] Envoy started (its listener may still be waiting for secrets)");
+            return this;
+        }
         awaitReady("Envoy /ready", () -> "200".equals(podHttpStatus(lab.port("ENVOY_ADMIN_PORT"), "/ready")),
                 "is the config valid (envoy --mode validate)? is the SDS cluster's socket path right?");
         awaitReady("Envoy certificate from SDS", () -> envoyCerts().path("certificates").size() > 0
@@ -217,9 +286,9 @@ public final class LabStack implements AutoCloseable {
 
     private void awaitReady(String what, java.util.concurrent.Callable<Boolean> ready, String hint) {
         try {
-            await(what).atMost(READY_TIMEOUT).pollInterval(Duration.ofMillis(500)).ignoreExceptions().until(ready);
+            await(what).atMost(readyTimeout).pollInterval(Duration.ofMillis(500)).ignoreExceptions().until(ready);
         } catch (ConditionTimeoutException e) {
-            throw new IllegalStateException("[" + spec.scenario() + "] " + what + " not ready after " + READY_TIMEOUT.toSeconds()
+            throw new IllegalStateException("[" + spec.scenario() + "] " + what + " not ready after " + readyTimeout.toSeconds()
                     + "s: " + hint, e);
         }
     }
@@ -227,6 +296,14 @@ public final class LabStack implements AutoCloseable {
     private <C extends LabContainer<?>> C track(C container) {
         if (namePrefix != null) {
             container.withFixedName(namePrefix + "-" + container.role());
+        }
+        if (outliveProcess) {
+            container.withReuse(true);
+        }
+        Integer hostPort = loopbackPorts.get(container.role());
+        if (hostPort != null) {
+            int containerPort = container instanceof WebappContainer ? WebappContainer.PORT : lab.port("ENVOY_TLS_PORT");
+            container.publishOnLoopback(containerPort, hostPort);
         }
         if (containerLogs != null) {
             container.withLogStream(containerLogs);
@@ -310,25 +387,40 @@ public final class LabStack implements AutoCloseable {
         extraVolumes.forEach(this::removeVolume);
     }
 
-    /** Removes what an earlier run with the same fixed names left behind (a killed demo). */
-    public void removeLeftovers() {
-        if (namePrefix == null) {
-            return;
-        }
+    /** The containers of the fixed-name stack {@code namePrefix} (running or not), by name: a lab already there. */
+    public static List<String> containersOf(String namePrefix) {
         var docker = DockerClientFactory.instance().client();
+        List<String> names = new ArrayList<>();
         for (var container : docker.listContainersCmd().withShowAll(true).withNameFilter(List.of(namePrefix + "-")).exec()) {
             for (String name : container.getNames()) {
                 if (name.startsWith("/" + namePrefix + "-")) {
-                    progress.accept("removing leftover container " + name);
-                    docker.removeContainerCmd(container.getId()).withForce(true).exec();
-                    break;
+                    names.add(name.substring(1));
                 }
             }
         }
-        removeVolume(socketVolume);
-        removeVolume(sdsSocketVolume);
-        removeVolume(serverDataVolume);
-        removeVolume(agentDataVolume);
+        return names;
+    }
+
+    /**
+     * Removes everything of the fixed-name stack {@code namePrefix}: its containers (also those an attendee started
+     * under that prefix), its network and its volumes — what {@code scripts/lab.sh stop} does.
+     */
+    public static void removeStack(String namePrefix, Consumer<String> progress) {
+        var docker = DockerClientFactory.instance().client();
+        for (String name : containersOf(namePrefix)) {
+            progress.accept("removing container " + name);
+            docker.removeContainerCmd(name).withForce(true).withRemoveVolumes(true).exec();
+        }
+        for (var network : docker.listNetworksCmd().withFilter("label", List.of(STACK_LABEL + "=" + namePrefix)).exec()) {
+            progress.accept("removing network " + network.getName());
+            docker.removeNetworkCmd(network.getId()).exec();
+        }
+        for (var volume : docker.listVolumesCmd().exec().getVolumes()) {
+            if (volume.getName().startsWith(namePrefix + "-")) {
+                progress.accept("removing volume " + volume.getName());
+                docker.removeVolumeCmd(volume.getName()).exec();
+            }
+        }
     }
 
     private void removeVolume(String volume) {

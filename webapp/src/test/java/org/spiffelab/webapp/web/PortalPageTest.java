@@ -20,8 +20,8 @@ class PortalPageTest {
                 JSON.readTree("{\"transactions\":[{\"date\":\"2026-11-18\",\"description\":\"Salary\",\"amount\":\"4200.00\"}]}"),
                 "spiffe://example.org/ns/demo/sa/webapp");
         String html = PortalPage.render(new PortalView("webapp", ME, "https://customer-service:8443", ME.peer(), "direct mTLS", data));
-        assertThat(html).contains("Ada Lovelace", "12840.55 EUR", "Salary", "4200.00", ME.spiffeId(), "abc123",
-                "<dd>3</dd>", "Verified server ID", "Authorized by JWT-SVID", "<dt>Route</dt><dd>direct mTLS</dd>");
+        assertThat(html).contains("Ada Lovelace", "12840.55 EUR", "Salary", "4200.00", PortalPage.breakable(ME.spiffeId()), "abc123",
+                "<dd>3 (this page refreshes", "http-equiv=\"refresh\"", "Verified server ID", "Authorized by JWT-SVID", "<dt>Route</dt><dd>direct mTLS</dd>");
     }
 
     @Test
@@ -32,6 +32,42 @@ class PortalPageTest {
         assertThat(html).contains("Access denied by customer-service&#39;s policy", "denied (HTTP 403)",
                 "RBAC: access denied &lt;script&gt;");
         assertThat(html).doesNotContain("<script>").doesNotContain("Exception").doesNotContain("\tat ");
+        assertThat(html).contains("policy does not allow <code>" + PortalPage.breakable(ME.spiffeId()) + "</code>");
+    }
+
+    @Test
+    void longIdsWrapBetweenSegmentsNeverInsideAWord() {
+        String html = PortalPage.render(new PortalView("webapp", ME, "https://customer-service:8443", ME.peer(), "direct mTLS",
+                new PortalResult.Failure(PortalResult.Reason.UNREACHABLE, "no route", 0, "")));
+        assertThat(html).contains("<span class=\"nw\">spiffe:</span>/<wbr>/<wbr><span class=\"nw\">example.org</span>/<wbr>",
+                        "<span class=\"nw\">customer-service</span>", ".nw{white-space:nowrap}")
+                .doesNotContain("break-all").contains("word-break:normal");
+    }
+
+    @Test
+    void behindTheForwardEnvoyTheServerIsCheckedThereNotMissing() {
+        PortalView.Identity noPeer = new PortalView.Identity(ME.spiffeId(), ME.trustDomain(), ME.serial(), ME.notAfter(), 0, null);
+        String html = PortalPage.render(new PortalView("webapp", noPeer, "http://127.0.0.1:9001", ME.peer(), "via the pod's forward Envoy",
+                new PortalResult.Failure(PortalResult.Reason.UNREACHABLE, "no route", 0, "")));
+        assertThat(html).contains("checked by the pod&#39;s forward Envoy").doesNotContain("<dt>Verified server ID</dt><dd>—</dd>");
+    }
+
+    @Test
+    void thePageTellsWhatHappenedOnThisRequest() throws Exception {
+        PortalResult data = new PortalResult.Data(JSON.readTree("{\"name\":\"Ada\"}"), JSON.readTree("{}"),
+                JSON.readTree("{\"transactions\":[]}"), null);
+        String direct = PortalPage.render(new PortalView("webapp", ME, "https://customer-service:8443", ME.peer(), "direct mTLS", data));
+        assertThat(direct).contains("What happened on this request", "presented its X.509-SVID", "serial abc123",
+                "verified against the example.org trust bundle", "it is the pinned ID");
+        String handshake = PortalPage.render(new PortalView("webapp", ME, "https://customer-service:8443", ME.peer(), "direct mTLS",
+                new PortalResult.Failure(PortalResult.Reason.TLS_HANDSHAKE_FAILED, "handshake failed", 0, "")));
+        assertThat(handshake).contains("failed before any HTTP");
+        for (PortalResult.Reason reason : PortalResult.Reason.values()) {
+            StringBuilder html = new StringBuilder();
+            PortalPage.renderWhatHappened(html, new PortalView("webapp", ME, "http://127.0.0.1:9001", ME.peer(), "via the forward Envoy",
+                    new PortalResult.Failure(reason, "m", 403, "b")));
+            assertThat(html).as(reason.name()).contains("<li>", "JWT-SVID");
+        }
     }
 
     @Test
