@@ -20,7 +20,8 @@ import org.testcontainers.containers.Network;
  */
 public final class LabStack implements AutoCloseable {
 
-    private Duration readyTimeout = Duration.ofSeconds(90);
+    // Generous: on a loaded 2-core machine a JVM workload can need a minute to start; a healthy stack is ready long before.
+    private Duration readyTimeout = Duration.ofSeconds(180);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final LabProperties lab;
