@@ -27,7 +27,7 @@ fi
 step "deploy scenario $scenario" "kubectl describe the pod that is not ready; 'kubectl get events -A'"
 # The docs' commands (KubernetesCommands in scenario-tests, checked against the docs).
 kubectl apply -k k8s/crds
-kubectl wait --for condition=established --timeout=60s -k k8s/crds
+kubectl wait --for condition=established --timeout=60s -f k8s/crds/crds.yaml
 kubectl apply -k "k8s/scenarios/$scenario"
 step "wait for the rollouts" "kubectl -n demo describe pods; kubectl -n spire logs spire-server-0 --all-containers"
 kubectl -n spire rollout status statefulset/spire-server --timeout=300s

@@ -20,7 +20,7 @@ final class KubernetesCommands {
     static List<String> apply(String scenario) {
         return List.of(
                 "kubectl apply -k k8s/crds",
-                "kubectl wait --for condition=established --timeout=60s -k k8s/crds",
+                "kubectl wait --for condition=established --timeout=60s -f k8s/crds/crds.yaml",
                 "kubectl apply -k k8s/scenarios/" + scenario);
     }
 
