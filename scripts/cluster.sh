@@ -337,7 +337,7 @@ start_control_plane() {
   local ip; ip=$(node_ip)
   start_bg kube-apiserver "$BIN/kube-apiserver" --etcd-servers=http://127.0.0.1:2479 \
     --bind-address=0.0.0.0 --secure-port="$KUBE_API_PORT" --advertise-address="$ip" \
-    --service-cluster-ip-range="$SERVICE_CIDR" --allow-privileged=true \
+    --service-cluster-ip-range="$SERVICE_CIDR" --allow-privileged=true --kubelet-preferred-address-types=InternalIP,Hostname \
     --authorization-mode=Node,RBAC --enable-admission-plugins=NodeRestriction \
     --client-ca-file="$PKI/ca.crt" --tls-cert-file="$PKI/apiserver.crt" --tls-private-key-file="$PKI/apiserver.key" \
     --kubelet-client-certificate="$PKI/apiserver-kubelet-client.crt" --kubelet-client-key="$PKI/apiserver-kubelet-client.key" \
