@@ -420,13 +420,13 @@ normalize() {  # the name containerd stores for an image reference (docker.io/li
 
 scratch_image() {  # scratch_image IMAGE BINARY ENTRYPOINT-JSON — a one-binary image, rebuilt when the binary changes
   local image=$1 binary=$2 entry=$3 sum ctx
-  sum=$( (sha256sum "$BIN/$binary"; printf '%s' "$entry" tmp) | sha256sum | cut -c1-16)
+  sum=$( (sha256sum "$BIN/$binary"; printf '%s' "$entry" tmp-65532) | sha256sum | cut -c1-16)
   [ "$(docker image inspect -f '{{index .Config.Labels "org.spiffelab.inputs"}}' "$image" 2>/dev/null)" = "$sum" ] && return
   ctx=$(mktemp -d "$K8S_DIR/.ctx.XXXX")
   ln -f "$BIN/$binary" "$ctx/$binary" 2>/dev/null || cp "$BIN/$binary" "$ctx/$binary"
   # /tmp as in the distroless images upstream ships (spire-controller-manager keeps its webhook key pair there).
   mkdir -m 1777 "$ctx/tmp" && chmod 1777 "$ctx/tmp"
-  printf 'FROM scratch\nCOPY %s /%s\nCOPY tmp /tmp\nUSER 65532:65532\nENTRYPOINT %s\n' "$binary" "$binary" "$entry" >"$ctx/Dockerfile"
+  printf 'FROM scratch\nCOPY %s /%s\nCOPY --chown=65532:65532 tmp /tmp\nUSER 65532:65532\nENTRYPOINT %s\n' "$binary" "$binary" "$entry" >"$ctx/Dockerfile"
   DOCKER_BUILDKIT=0 docker build -q --label "org.spiffelab.inputs=$sum" -t "$image" "$ctx" >/dev/null
   rm -rf "$ctx"
   info "built $image"
