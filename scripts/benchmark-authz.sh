@@ -8,7 +8,7 @@ trap on_error ERR
 cd "$LAB_ROOT"
 prepare_java
 step "ext_authz Check(): validate vs no-op (in one JVM)"
-java -cp sds-agent/target/sds-agent.jar org.spiffelab.sds.bench.AuthzCheckBenchmark "${1:-10}"
+java -cp sds-agent/target/sds-agent.jar:benchmarks/target/benchmarks.jar org.spiffelab.sds.bench.AuthzCheckBenchmark "${1:-10}"
 step "whole request through Envoy: x509 vs jwt (starts two stacks)"
 mvn -B -q --no-transfer-progress -pl scenario-tests exec:java -Dexec.classpathScope=test \
   -Dexec.mainClass=org.spiffelab.scenario.EnvoyAuthzCostBenchmark -Dexec.args="${2:-3000}"

@@ -2,9 +2,9 @@
 # The lab's demo: installs what is missing (scripts/toolchain.sh), then starts one scenario — SPIRE,
 # customer-service, webapp and webapp-2 with fixed container names — prints the URLs to open, and runs until
 # Ctrl-C, removing everything it started on exit.
-#   scripts/demo.sh [x509|rbac|sds-agent|jwt]     (default: rbac)
-#   scripts/demo.sh --k8s [scenario]              the same on Kubernetes: the lab's local cluster (scripts/cluster.sh),
-#                                                 or yours when KUBECONFIG is set; webapp and webapp-2 port-forwarded
+#   scripts/demo.sh [scenario]     (one of SCENARIOS in lab.properties; default: rbac)
+#   scripts/demo.sh --k8s [scenario]    the same on Kubernetes: the lab's local cluster (scripts/cluster.sh),
+#                                    or yours when KUBECONFIG is set; webapp and webapp-2 port-forwarded
 set -Eeuo pipefail
 source "$(dirname "$0")/lib.sh"
 trap on_error ERR
@@ -13,7 +13,7 @@ cd "$LAB_ROOT"
 k8s=""
 if [ "${1:-}" = --k8s ]; then k8s=1; shift; fi
 scenario="${1:-rbac}"
-case "$scenario" in x509|rbac|sds-agent|jwt) ;; *) die "unknown scenario '$scenario': use x509, rbac, sds-agent or jwt" ;; esac
+case ",$SCENARIOS," in *",$scenario,"*) ;; *) die "unknown scenario '$scenario': use one of ${SCENARIOS//,/, }" ;; esac
 if [ -n "$k8s" ]; then exec bash "$LAB_ROOT/scripts/demo-k8s.sh" "$scenario"; fi
 prepare_java -pl lab-harness,webapp,sds-agent -am
 

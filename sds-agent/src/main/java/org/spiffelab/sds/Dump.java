@@ -7,9 +7,9 @@ import io.spiffe.svid.x509svid.X509Svid;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
-import org.spiffelab.sds.sds.Aliases;
-import org.spiffelab.sds.sds.SecretResolver;
-import org.spiffelab.sds.sds.ValidationMode;
+import org.spiffelab.sds.secrets.Aliases;
+import org.spiffelab.sds.secrets.SecretResolver;
+import org.spiffelab.sds.secrets.ValidationMode;
 import org.spiffelab.sds.workload.WorkloadSnapshot;
 
 /** {@code sds-agent dump}: what this agent would serve Envoy, by resource name — never the private keys. */
@@ -30,7 +30,7 @@ public final class Dump {
         List<String> names = new ArrayList<>();
         snapshot.svids().forEach(s -> names.add(s.getSpiffeId().toString()));
         snapshot.bundles().keySet().forEach(td -> names.add(td.toIdString()));
-        names.addAll(List.of(aliases.defaultSvid(), aliases.ownBundle(), aliases.allBundles()));
+        names.addAll(new java.util.LinkedHashSet<>(List.of(aliases.defaultSvid(), aliases.ownBundle(), aliases.allBundles())));
         out.println("Resource names (validation contexts as " + mode + "):");
         SecretResolver resolver = new SecretResolver(aliases);
         for (String name : names) {
@@ -40,7 +40,11 @@ public final class Dump {
 
     private static String describe(SecretResolver resolver, String name, WorkloadSnapshot snapshot, ValidationMode mode) {
         try {
-            Secret secret = resolver.resolveForDump(name, snapshot, mode);
+            SecretResolver.Resolution resolution = resolver.resolve(List.of(name), snapshot, mode);
+            if (resolution.failed()) {
+                return "not served: " + resolution.error().getCode() + " " + resolution.error().getDescription();
+            }
+            Secret secret = resolution.resources().get(0).unpack(Secret.class);
             if (secret.hasTlsCertificate()) {
                 return "tls_certificate (chain " + secret.getTlsCertificate().getCertificateChain().getInlineBytes().size()
                         + " bytes PEM, private key in memory)";

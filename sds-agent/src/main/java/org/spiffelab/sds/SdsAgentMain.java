@@ -13,10 +13,13 @@ import org.spiffelab.sds.authz.JwtSvidValidator;
 import org.spiffelab.sds.config.AgentConfig;
 import org.spiffelab.sds.config.AgentConfigLoader;
 import org.spiffelab.sds.config.ConfigException;
-import org.spiffelab.sds.sds.SdsService;
-import org.spiffelab.sds.sds.SecretResolver;
-import org.spiffelab.sds.sds.ValidationMode;
+import org.spiffelab.sds.secrets.SdsService;
+import org.spiffelab.sds.secrets.SecretResolver;
+import org.spiffelab.sds.secrets.ValidationMode;
+import org.spiffelab.sds.server.CallerCheck;
 import org.spiffelab.sds.server.SdsServer;
+import org.spiffelab.sds.server.StatusService;
+import org.spiffelab.sds.workload.JavaSpiffeLogging;
 import org.spiffelab.sds.workload.WorkloadApi;
 import org.spiffelab.sds.workload.WorkloadWatcher;
 
@@ -49,17 +52,21 @@ public final class SdsAgentMain {
             case "run" -> run(config);
             case "dump" -> dump(config);
             case "health" -> health(config);
+            case "status" -> status(config);
             default -> {
-                System.err.println("sds-agent: unknown command '" + command + "'; use run (default), dump or health");
+                System.err.println("sds-agent: unknown command '" + command + "'; use run (default), dump, health or status");
                 System.exit(2);
             }
         }
     }
 
     private static void run(AgentConfig config) throws Exception {
-        WorkloadWatcher watcher = new WorkloadWatcher(() -> WorkloadApi.client(config.workloadApiSocket()), config.workloadApiSocket());
+        JavaSpiffeLogging javaSpiffeLog = JavaSpiffeLogging.install(config.workloadApiSocket());
+        WorkloadWatcher watcher = new WorkloadWatcher(WorkloadApi.client(config.workloadApiSocket()), config.workloadApiSocket());
         SdsService sds = new SdsService(new SecretResolver(config.aliases()), config.disableSpiffeCertValidation(), watcher::current);
-        List<io.grpc.BindableService> services = new ArrayList<>(List.of(sds));
+        List<io.grpc.BindableService> services = new ArrayList<>(List.of(sds, new StatusService(() -> Map.of(
+                "sds_streams_open", (long) sds.openStreams(), "sds_streams_opened", sds.streamsOpened(),
+                "snapshot_version", watcher.current() == null ? 0L : watcher.current().version()))));
         JwtBundleWatcher jwtBundles = null;
         switch (config.authzMode()) {
             case INJECT -> services.add(AuthzService.injecting(new JwtSvidCache(WorkloadApi.client(config.workloadApiSocket()),
@@ -72,10 +79,19 @@ public final class SdsAgentMain {
             }
             case NONE -> { }
         }
-        SdsServer server = new SdsServer(config.sdsSocket(), config.sdsSocketMode(), config.tcpAddress(), services);
+        SdsServer server;
+        try {
+            server = new SdsServer(config.sdsSocket(), config.sdsSocketMode(), config.tcpAddress(), services,
+                    new CallerCheck(config.allowedUids(), config.allowedGids()));
+        } catch (java.io.IOException e) {
+            System.err.println("sds-agent: " + e.getMessage());
+            System.exit(1);
+            return;
+        }
         JwtBundleWatcher bundlesToClose = jwtBundles;
         watcher.addListener(sds);
         watcher.addListener(snapshot -> server.serving(true));
+        watcher.addListener(snapshot -> javaSpiffeLog.recovered());
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();
@@ -117,8 +133,28 @@ public final class SdsAgentMain {
         System.exit(exit);
     }
 
+    /** Prints the running agent's counters (open SDS streams, ...) as JSON; exit 1 when it does not answer. */
+    private static void status(AgentConfig config) {
+        io.grpc.netty.shaded.io.netty.channel.EventLoopGroup group = new io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup(1);
+        io.grpc.ManagedChannel channel = org.spiffelab.sds.server.UnixChannels.open(config.sdsSocket(), group);
+        int exit = 0;
+        try {
+            StringBuilder json = new StringBuilder("{");
+            new java.util.TreeMap<>(StatusService.get(channel).getFieldsMap()).forEach((k, v) ->
+                    json.append(json.length() > 1 ? "," : "").append('"').append(k).append("\":").append((long) v.getNumberValue()));
+            System.out.println(json.append('}'));
+        } catch (io.grpc.StatusRuntimeException e) {
+            System.out.println("unreachable: " + e.getMessage());
+            exit = 1;
+        }
+        channel.shutdownNow();
+        group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS);
+        System.exit(exit);
+    }
+
     private static void dump(AgentConfig config) throws InterruptedException {
-        try (WorkloadWatcher watcher = new WorkloadWatcher(() -> WorkloadApi.client(config.workloadApiSocket()),
+        JavaSpiffeLogging.install(config.workloadApiSocket());
+        try (WorkloadWatcher watcher = new WorkloadWatcher(WorkloadApi.client(config.workloadApiSocket()),
                 config.workloadApiSocket())) {
             watcher.start();
             if (!watcher.awaitFirst(config.svidTimeout())) {

@@ -13,8 +13,8 @@ import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.spiffelab.harness.pki.TestCa;
-import org.spiffelab.sds.sds.Aliases;
-import org.spiffelab.sds.sds.ValidationMode;
+import org.spiffelab.sds.secrets.Aliases;
+import org.spiffelab.sds.secrets.ValidationMode;
 import org.spiffelab.sds.workload.WorkloadSnapshot;
 
 class DumpTest {

@@ -51,8 +51,11 @@ public final class SdsFanOutBenchmark {
                     .withCreateContainerCmdModifier(cmd -> cmd.getHostConfig().withBinds(
                             com.github.dockerjava.api.model.Bind.parse(stack.spireSocketVolume() + ":" + lab.get("SPIRE_AGENT_SOCKET_DIR") + ":ro"),
                             com.github.dockerjava.api.model.Bind.parse(sdsVolume + ":" + lab.get("SDS_AGENT_SOCKET_DIR") + ":ro")))
+                    .withCopyFileToContainer(org.testcontainers.utility.MountableFile.forHostPath(
+                            lab.root().resolve("benchmarks/target/benchmarks.jar")), "/opt/bench/benchmarks.jar")
                     .withCreateContainerCmdModifier(cmd -> cmd.withEntrypoint("java"))
-                    .withCommand("-Xmx512m", "-Dorg.slf4j.simpleLogger.defaultLogLevel=error", "-cp", "/opt/sds-agent/sds-agent.jar", "org.spiffelab.sds.bench.SdsFanOut",
+                    .withCommand("-Xmx512m", "-Dorg.slf4j.simpleLogger.defaultLogLevel=error",
+                            "-cp", "/opt/sds-agent/sds-agent.jar:/opt/bench/benchmarks.jar", "org.spiffelab.sds.bench.SdsFanOut",
                             "--streams=" + streams, "--rotations=" + rotations, "--resource=" + lab.get("CUSTOMER_SERVICE_ID"),
                             "--target=spire=unix:" + lab.get("SPIRE_AGENT_SOCKET"), "--target=sds-agent=unix:" + lab.get("SDS_AGENT_SOCKET"))
                     .withStartupCheckStrategy(new OneShotStartupCheckStrategy()

@@ -16,7 +16,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import org.spiffelab.sds.sds.Aliases;
+import org.spiffelab.sds.secrets.Aliases;
 
 /**
  * Loads {@link AgentConfig}: defaults, then the YAML file ({@code --config=FILE}), then environment variables
@@ -36,6 +36,8 @@ public final class AgentConfigLoader {
         d.put("sds_socket", "/run/sds-agent/sds.sock");
         d.put("sds_socket_mode", "0660");
         d.put("tcp_address", "");
+        d.put("allowed_uids", "");
+        d.put("allowed_gids", "");
         d.put("default_svid_name", Aliases.SPIRE_DEFAULTS.defaultSvid());
         d.put("default_bundle_name", Aliases.SPIRE_DEFAULTS.ownBundle());
         d.put("default_all_bundles_name", Aliases.SPIRE_DEFAULTS.allBundles());
@@ -128,13 +130,14 @@ public final class AgentConfigLoader {
         }
         Set<PosixFilePermission> mode = mode(v.get("sds_socket_mode"));
         String tcp = v.get("tcp_address");
-        if (!tcp.isEmpty() && !tcp.matches("[A-Za-z0-9.\\-\\[\\]:]+:\\d{1,5}")) {
-            throw new ConfigException("tcp_address must be host:port (development only) or empty, got '" + tcp + "'");
+        if (!tcp.isEmpty() && !tcp.matches("(127\\.0\\.0\\.1|localhost|\\[::1]):\\d{1,5}")) {
+            throw new ConfigException("tcp_address must be a loopback host:port (127.0.0.1:PORT, localhost:PORT or [::1]:PORT; "
+                    + "development only: whoever reaches it gets this workload's keys), got '" + tcp + "'");
         }
+        Set<Integer> uids = ids(v, "allowed_uids");
+        Set<Integer> gids = ids(v, "allowed_gids");
         Aliases aliases = new Aliases(name(v, "default_svid_name"), name(v, "default_bundle_name"), name(v, "default_all_bundles_name"));
-        if (new java.util.HashSet<>(List.of(aliases.defaultSvid(), aliases.ownBundle(), aliases.allBundles())).size() != 3) {
-            throw new ConfigException("default_svid_name, default_bundle_name and default_all_bundles_name must differ");
-        }
+        // As in SPIRE: equal bundle aliases are allowed (the own-bundle alias wins, so the all-bundles one is unused).
         String disable = v.get("disable_spiffe_cert_validation").toLowerCase(Locale.ROOT);
         if (!disable.equals("true") && !disable.equals("false")) {
             throw new ConfigException("disable_spiffe_cert_validation must be true or false, got '" + disable + "'");
@@ -174,7 +177,22 @@ public final class AgentConfigLoader {
                     + "an empty allow-list would deny everything");
         }
         return new AgentConfig(workloadApi, sdsSocket, mode, tcp.isEmpty() ? null : tcp, aliases, Boolean.parseBoolean(disable),
-                level, timeout, authz, audience, Set.copyOf(subjects));
+                level, timeout, authz, audience, Set.copyOf(subjects), uids, gids);
+    }
+
+    /** A comma-separated list of numeric ids (empty: no check). */
+    private static Set<Integer> ids(Map<String, String> v, String key) {
+        Set<Integer> ids = new java.util.LinkedHashSet<>();
+        for (String id : v.get(key).split(",")) {
+            if (id.isBlank()) {
+                continue;
+            }
+            if (!id.strip().matches("\\d{1,10}") || Long.parseLong(id.strip()) > Integer.MAX_VALUE) {
+                throw new ConfigException(key + " must be comma-separated numeric ids (e.g. 101), got '" + id.strip() + "'");
+            }
+            ids.add(Integer.parseInt(id.strip()));
+        }
+        return Set.copyOf(ids);
     }
 
     private static String name(Map<String, String> v, String key) {

@@ -11,7 +11,6 @@ import io.grpc.protobuf.services.HealthStatusManager;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
@@ -20,13 +19,17 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.spiffelab.sds.sds.SdsService;
+import org.spiffelab.sds.secrets.SdsService;
 
 /** gRPC on a Unix socket (and optionally TCP for development): SDS, ext_authz, grpc.health.v1; a graceful stop. */
 public final class SdsServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(SdsServer.class);
-    private static final int MAX_MESSAGE = 4 * 1024 * 1024;
+    /**
+     * Largest request accepted (grpc answers RESOURCE_EXHAUSTED above it). Envoy's requests carry its node (with the
+     * extension list) and a few names: tens of KiB. SPIRE allows 4 MiB.
+     */
+    static final int MAX_MESSAGE = 256 * 1024;
     private static final String SDS_SERVICE = "envoy.service.secret.v3.SecretDiscoveryService";
 
     private final Path socket;
@@ -42,16 +45,31 @@ public final class SdsServer implements AutoCloseable {
     /** @param services SDS, and ext_authz when configured: all on the same socket */
     public SdsServer(Path socket, Set<PosixFilePermission> mode, String tcpAddress, List<io.grpc.BindableService> services)
             throws IOException {
+        this(socket, mode, tcpAddress, services, new CallerCheck(Set.of(), Set.of()));
+    }
+
+    /**
+     * @param services SDS, and ext_authz when configured: all on the same socket
+     * @param callers  who may connect to the Unix socket, by peer credentials
+     * @throws IOException with one line saying why the socket cannot be served (in use, folder not writable, ...)
+     */
+    public SdsServer(Path socket, Set<PosixFilePermission> mode, String tcpAddress, List<io.grpc.BindableService> services,
+                     CallerCheck callers) throws IOException {
         this.socket = socket;
-        removeStaleSocket(socket);
-        Files.createDirectories(socket.getParent());
+        SocketPath.prepare(socket);
         health.setStatus("", ServingStatus.NOT_SERVING);
         health.setStatus(SDS_SERVICE, ServingStatus.NOT_SERVING);
-        NettyServerBuilder unix = NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toString()))
+        NettyServerBuilder unix = NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toString()),
+                        io.grpc.netty.shaded.io.grpc.netty.InternalNettyServerCredentials.create(callers))
                 .channelType(EpollServerDomainSocketChannel.class).bossEventLoopGroup(boss).workerEventLoopGroup(workers)
                 .maxInboundMessageSize(MAX_MESSAGE).addService(health.getHealthService());
         services.forEach(unix::addService);
-        servers.add(unix.build().start());
+        try {
+            servers.add(unix.build().start());
+        } catch (IOException e) {
+            shutdownGroups();
+            throw new IOException("cannot serve on " + socket + ": " + rootMessage(e), e);
+        }
         // The socket is created with the process umask; narrow it at once to the configured mode.
         Files.setPosixFilePermissions(socket, mode);
         LOG.info("SDS on unix:{} (mode {})", socket, java.nio.file.attribute.PosixFilePermissions.toString(mode));
@@ -61,7 +79,12 @@ public final class SdsServer implements AutoCloseable {
                             Integer.parseInt(tcpAddress.substring(colon + 1))))
                     .maxInboundMessageSize(MAX_MESSAGE).addService(health.getHealthService());
             services.forEach(tcp::addService);
-            servers.add(tcp.build().start());
+            try {
+                servers.add(tcp.build().start());
+            } catch (IOException e) {
+                close();
+                throw new IOException("cannot serve on tcp:" + tcpAddress + ": " + rootMessage(e), e);
+            }
             LOG.warn("SDS also on tcp:{} (development only: anyone who reaches it gets this workload's keys)", tcpAddress);
         }
     }
@@ -72,13 +95,17 @@ public final class SdsServer implements AutoCloseable {
         health.setStatus(SDS_SERVICE, status);
     }
 
-    private static void removeStaleSocket(Path socket) throws IOException {
-        if (Files.exists(socket, LinkOption.NOFOLLOW_LINKS)) {
-            if (Files.isRegularFile(socket, LinkOption.NOFOLLOW_LINKS) || Files.isDirectory(socket, LinkOption.NOFOLLOW_LINKS)) {
-                throw new IOException(socket + " exists and is not a socket: refusing to replace it");
-            }
-            Files.delete(socket);
+    private static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
         }
+        return root.getMessage() == null ? root.toString() : root.getMessage();
+    }
+
+    private void shutdownGroups() {
+        boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
     }
 
     @Override
@@ -89,7 +116,8 @@ public final class SdsServer implements AutoCloseable {
         }
         for (Server server : servers) {
             try {
-                if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
+                // SDS streams never end by themselves and Envoy reconnects anyway: a short grace, then cut them
+                if (!server.awaitTermination(1, TimeUnit.SECONDS)) {
                     server.shutdownNow();
                 }
             } catch (InterruptedException e) {
@@ -97,8 +125,7 @@ public final class SdsServer implements AutoCloseable {
                 server.shutdownNow();
             }
         }
-        boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-        workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        shutdownGroups();
         try {
             Files.deleteIfExists(socket);
         } catch (IOException e) {

@@ -26,23 +26,16 @@ public record WorkloadSnapshot(long version, List<X509Svid> svids, Map<TrustDoma
         return svids.isEmpty() ? null : svids.get(0).getSpiffeId().getTrustDomain();
     }
 
-    /** Whether these SVIDs and bundles are the ones {@code snapshot} already holds (same certificates). */
-    static boolean sameContent(WorkloadSnapshot snapshot, List<X509Svid> svids, Map<TrustDomain, X509Bundle> bundles) {
-        if (snapshot.svids().size() != svids.size() || !snapshot.bundles().keySet().equals(bundles.keySet())) {
-            return false;
-        }
-        for (int i = 0; i < svids.size(); i++) {
-            if (!snapshot.svids().get(i).getSpiffeId().equals(svids.get(i).getSpiffeId())
-                    || !snapshot.svids().get(i).getChain().equals(svids.get(i).getChain())) {
-                return false;
-            }
-        }
-        for (Map.Entry<TrustDomain, X509Bundle> bundle : bundles.entrySet()) {
-            if (!snapshot.bundles().get(bundle.getKey()).getX509Authorities().equals(bundle.getValue().getX509Authorities())) {
-                return false;
-            }
-        }
-        return true;
+    /** The bundle of the own trust domain (of the first SVID): whose bundle {@code ROOTCA} names. */
+    public X509Bundle ownBundle() {
+        TrustDomain own = ownTrustDomain();
+        return own == null ? null : bundles.get(own);
+    }
+
+    /** Every other trust domain's bundle, by trust domain name. */
+    public List<X509Bundle> federatedBundles() {
+        TrustDomain own = ownTrustDomain();
+        return bundles.entrySet().stream().filter(e -> !e.getKey().equals(own)).map(Map.Entry::getValue).toList();
     }
 
     public String versionInfo() {

@@ -48,11 +48,24 @@ class AgentConfigLoaderTest {
         assertThatThrownBy(() -> load("--sds-socket=relative.sock")).hasMessageContaining("sds_socket");
         assertThatThrownBy(() -> load("--workload-api-socket=/run/agent.sock")).hasMessageContaining("workload_api_socket");
         assertThatThrownBy(() -> load("--log-level=loud")).hasMessageContaining("log_level");
-        assertThatThrownBy(() -> load("--default-bundle-name=ALL")).hasMessageContaining("must differ");
+        assertThatThrownBy(() -> load("--tcp-address=0.0.0.0:7000")).hasMessageContaining("loopback");
+        assertThatThrownBy(() -> load("--tcp-address=10.1.2.3:7000")).hasMessageContaining("loopback");
+        assertThatThrownBy(() -> load("--allowed-uids=101,envoy")).hasMessageContaining("allowed_uids").hasMessageContaining("envoy");
+        assertThatThrownBy(() -> load("--allowed-gids=-1")).hasMessageContaining("allowed_gids");
         assertThatThrownBy(() -> load("--disable-spiffe-cert-validation=maybe")).hasMessageContaining("disable_spiffe_cert_validation");
         assertThatThrownBy(() -> load("--frobnicate=1")).hasMessageContaining("--frobnicate");
         Path list = Files.writeString(dir.resolve("b.yaml"), "- a\n- b\n");
         assertThatThrownBy(() -> AgentConfigLoader.load(List.of("--config=" + list), Map.of())).hasMessageContaining("mapping");
+    }
+
+    @Test
+    void spireSettingsItAcceptsToo() {
+        // SPIRE lets the own-bundle and all-bundles aliases be equal (the own bundle wins); so does sds-agent.
+        assertThat(load("--default-bundle-name=ALL").aliases().ownBundle()).isEqualTo("ALL");
+        assertThat(load("--tcp-address=127.0.0.1:7000").tcpAddress()).isEqualTo("127.0.0.1:7000");
+        assertThat(load("--tcp-address=[::1]:7000").tcpAddress()).isEqualTo("[::1]:7000");
+        assertThat(AgentConfigLoader.load(List.of(), Map.of("SDS_AGENT_ALLOWED_UIDS", "101, 0")).allowedUids()).containsExactlyInAnyOrder(101, 0);
+        assertThat(load("--allowed-gids=").allowedGids()).isEmpty();
     }
 
     private static AgentConfig load(String flag) {

@@ -3,9 +3,9 @@ package org.spiffelab.sds.testing;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import org.spiffelab.sds.sds.Aliases;
-import org.spiffelab.sds.sds.SdsService;
-import org.spiffelab.sds.sds.SecretResolver;
+import org.spiffelab.sds.secrets.Aliases;
+import org.spiffelab.sds.secrets.SdsService;
+import org.spiffelab.sds.secrets.SecretResolver;
 import org.spiffelab.sds.server.SdsServer;
 import org.spiffelab.sds.workload.WorkloadApi;
 import org.spiffelab.sds.workload.WorkloadWatcher;
@@ -22,7 +22,7 @@ public final class RunningAgent implements AutoCloseable {
     public RunningAgent(Path dir, boolean disableSpiffeValidator) throws Exception {
         workloadApi = new FakeWorkloadApi(dir.resolve("workload.sock"));
         sdsSocket = dir.resolve("sds").resolve("sds.sock");
-        watcher = new WorkloadWatcher(() -> WorkloadApi.client(workloadApi.address()), workloadApi.address());
+        watcher = new WorkloadWatcher(WorkloadApi.client(workloadApi.address()), workloadApi.address());
         sds = new SdsService(new SecretResolver(Aliases.SPIRE_DEFAULTS), disableSpiffeValidator, watcher::current);
         server = new SdsServer(sdsSocket, PosixFilePermissions.fromString("rw-rw----"), null, sds);
         watcher.addListener(sds);

@@ -1,4 +1,4 @@
-package org.spiffelab.sds.sds;
+package org.spiffelab.sds.secrets;
 
 /**
  * Resource names that stand for something other than themselves, as the SPIRE agent's

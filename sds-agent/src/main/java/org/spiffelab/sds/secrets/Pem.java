@@ -1,4 +1,4 @@
-package org.spiffelab.sds.sds;
+package org.spiffelab.sds.secrets;
 
 import java.nio.charset.StandardCharsets;
 import java.security.PrivateKey;

@@ -1,4 +1,4 @@
-package org.spiffelab.sds.sds;
+package org.spiffelab.sds.secrets;
 
 import com.google.protobuf.Any;
 import com.google.protobuf.ByteString;
@@ -10,8 +10,11 @@ import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsCertificate;
 import io.spiffe.bundle.x509bundle.X509Bundle;
 import io.spiffe.svid.x509svid.X509Svid;
+import java.security.cert.X509Certificate;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.List;
 
 /** Envoy {@link Secret}s from SVIDs and bundles, shaped as the SPIRE agent's SDS shapes them. */
@@ -36,7 +39,7 @@ final class SecretFactory {
         for (X509Bundle bundle : bundles) {
             config.addTrustDomains(SPIFFECertValidatorConfig.TrustDomain.newBuilder()
                     .setName(bundle.getTrustDomain().getName())
-                    .setTrustBundle(inline(Pem.certificates(bundle.getX509Authorities()))));
+                    .setTrustBundle(inline(Pem.certificates(authorities(bundle)))));
         }
         return Secret.newBuilder().setName(name).setValidationContext(CertificateValidationContext.newBuilder()
                         .setCustomValidatorConfig(TypedExtensionConfig.newBuilder().setName(SPIFFE_VALIDATOR)
@@ -44,13 +47,33 @@ final class SecretFactory {
                 .build();
     }
 
-    /** A validation context as plain trusted CAs, for Envoy before 1.18 or when the SPIFFE validator is disabled. */
-    static Secret trustedCaValidationContext(String name, Collection<X509Bundle> bundles) {
-        List<java.security.cert.X509Certificate> authorities = new ArrayList<>();
-        bundles.forEach(b -> authorities.addAll(b.getX509Authorities()));
+    /**
+     * One trust domain's authorities as plain trusted CAs, for Envoy before 1.18 or when the SPIFFE validator is
+     * disabled. Never several trust domains in one: a federated CA could then vouch for a local SPIFFE ID.
+     */
+    static Secret trustedCaValidationContext(String name, X509Bundle bundle) {
         return Secret.newBuilder().setName(name)
-                .setValidationContext(CertificateValidationContext.newBuilder().setTrustedCa(inline(Pem.certificates(authorities))))
+                .setValidationContext(CertificateValidationContext.newBuilder()
+                        .setTrustedCa(inline(Pem.certificates(authorities(bundle)))))
                 .build();
+    }
+
+    /**
+     * A bundle's authorities oldest first (then by encoding): java-spiffe keeps them as a set, SPIRE serves them in the
+     * order they joined the bundle, which for a CA that rotates is the order of their notBefore.
+     */
+    static List<X509Certificate> authorities(X509Bundle bundle) {
+        List<X509Certificate> sorted = new ArrayList<>(bundle.getX509Authorities());
+        sorted.sort(Comparator.comparing(X509Certificate::getNotBefore).thenComparing(SecretFactory::der, Arrays::compare));
+        return sorted;
+    }
+
+    private static byte[] der(X509Certificate certificate) {
+        try {
+            return certificate.getEncoded();
+        } catch (java.security.cert.CertificateEncodingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static DataSource inline(byte[] pem) {

@@ -1,0 +1,84 @@
+package org.spiffelab.scenario.conformance;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
+
+/**
+ * Runs inside a container attested as a workload: relays each TCP connection on a port to a Unix socket, so a client
+ * outside (the test JVM) speaks to the SPIRE agent and to sds-agent as that workload. JDK only: the class file is
+ * copied into a JRE image and started with {@code java -cp}.
+ *
+ * <pre>java -cp DIR org.spiffelab.scenario.conformance.UnixRelay 7001=/run/spire/sockets/agent.sock ...</pre>
+ */
+public final class UnixRelay {
+
+    private UnixRelay() {
+    }
+
+    public static void main(String[] args) throws IOException {
+        for (String arg : args) {
+            ServerSocket server = new ServerSocket(Integer.parseInt(arg.substring(0, arg.indexOf('='))));
+            Path socket = Path.of(arg.substring(arg.indexOf('=') + 1));
+            Thread acceptor = new Thread(() -> accept(server, socket), "relay-" + server.getLocalPort());
+            acceptor.start();
+        }
+        System.out.println("relay ready");
+    }
+
+    private static void accept(ServerSocket server, Path socket) {
+        while (true) {
+            try {
+                Socket tcp = server.accept();
+                tcp.setTcpNoDelay(true);
+                SocketChannel unix;
+                try {
+                    unix = SocketChannel.open(StandardProtocolFamily.UNIX);
+                    unix.connect(UnixDomainSocketAddress.of(socket));
+                } catch (IOException e) {
+                    System.out.println("cannot reach " + socket + ": " + e);
+                    tcp.close();
+                    continue;
+                }
+                pump(tcp.getInputStream(), Channels.newOutputStream(unix), () -> unix.shutdownOutput());
+                pump(Channels.newInputStream(unix), tcp.getOutputStream(), tcp::shutdownOutput);
+            } catch (IOException e) {
+                System.out.println("relay on " + server.getLocalPort() + ": " + e);
+            }
+        }
+    }
+
+    private interface Close {
+        void run() throws IOException;
+    }
+
+    private static void pump(InputStream in, OutputStream out, Close done) {
+        Thread thread = new Thread(() -> {
+            byte[] buffer = new byte[16384];
+            try {
+                int n;
+                while ((n = in.read(buffer)) >= 0) {
+                    out.write(buffer, 0, n);
+                    out.flush();
+                }
+            } catch (IOException e) {
+                // the other side went away
+            } finally {
+                try {
+                    done.run();
+                } catch (IOException e) {
+                    // already closed
+                }
+            }
+        });
+        thread.setDaemon(true);
+        thread.start();
+    }
+}
