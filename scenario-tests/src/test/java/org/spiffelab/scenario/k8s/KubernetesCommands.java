@@ -11,7 +11,8 @@ import org.spiffelab.harness.LabProperties;
  */
 final class KubernetesCommands {
 
-    static final List<String> SCENARIOS = List.of("x509", "rbac", "sds-agent", "jwt");
+    /** The scenario names, from lab.properties (SCENARIOS). */
+    static final List<String> SCENARIOS = List.of(LabProperties.load().get("SCENARIOS").split(","));
 
     private KubernetesCommands() {
     }

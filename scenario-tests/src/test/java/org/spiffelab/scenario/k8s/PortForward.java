@@ -38,30 +38,32 @@ final class PortForward implements AutoCloseable {
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
-        CompletableFuture<Integer> port = CompletableFuture.supplyAsync(() -> {
-            try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+        // One reader for kubectl's whole life: it reports the port, then keeps draining. Closing kubectl's stdout
+        // early would kill it (a write to a closed pipe) right after it starts listening.
+        CompletableFuture<Integer> port = new CompletableFuture<>();
+        Thread reader = new Thread(() -> {
+            try {
+                BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
                 String line;
-                Integer found = null;
                 while ((line = out.readLine()) != null) {
                     Matcher m = LISTENING.matcher(line);
-                    if (found == null && m.find()) {
-                        found = Integer.parseInt(m.group(1));
-                        return found;
+                    if (!port.isDone() && m.find()) {
+                        port.complete(Integer.parseInt(m.group(1)));
                     }
                 }
-                return null;
             } catch (IOException e) {
-                return null;
+                // kubectl ended
             }
-        });
+            port.complete(null);
+        }, "port-forward " + target);
+        reader.setDaemon(true);
+        reader.start();
         try {
             Integer local = port.get(60, TimeUnit.SECONDS);
             if (local == null) {
                 String err = new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
                 throw new AssertionError("kubectl port-forward " + target + " stopped: " + err);
             }
-            // keep draining its output so kubectl never blocks on a full pipe
-            CompletableFuture.runAsync(() -> drain(process));
             return new PortForward(process, local);
         } catch (AssertionError e) {
             process.destroyForcibly();
@@ -69,14 +71,6 @@ final class PortForward implements AutoCloseable {
         } catch (Exception e) {
             process.destroyForcibly();
             throw new AssertionError("kubectl port-forward " + target + " did not listen within 60s", e);
-        }
-    }
-
-    private static void drain(Process process) {
-        try {
-            process.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
-        } catch (IOException ignored) {
-            // the forward ended
         }
     }
 
