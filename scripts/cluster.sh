@@ -591,6 +591,9 @@ cluster_down() {
   for pid in $(pgrep -f "containerd-shim.*-address $CONTAINERD_SOCK" || true); do kill -KILL "$pid" 2>/dev/null || true; done
 
   step "put the host back" "see what is left with 'scripts/cluster.sh status'"
+  # Best effort from here: a link or chain already gone is fine; carry on and report what is left at the end.
+  trap - ERR
+  set +e
   [ -x "$BIN/kube-proxy" ] && "$BIN/kube-proxy" --cleanup >/dev/null 2>&1 || true
   delete_chains iptables
   delete_chains ip6tables
@@ -612,6 +615,7 @@ cluster_down() {
   [ -d "$LOGS" ] && { rm -rf "$STATE/logs.previous"; mv "$LOGS" "$STATE/logs.previous"; }
   rm -rf "${STATE:?}/etcd" "$STATE/kubelet" "$STATE/volumes" "$STATE/cni" "$STATE/containerd" "$PKI" "$RUN" "$STATE"/*.kubeconfig "$STATE"/*.yaml
   info "cluster down; logs of this run: $STATE/logs.previous"
+  cluster_status | tail -1
 }
 
 cluster_status() {
