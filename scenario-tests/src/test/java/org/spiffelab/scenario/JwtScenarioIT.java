@@ -25,6 +25,7 @@ import org.spiffelab.harness.StackExtension;
 import org.spiffelab.harness.StackSpec;
 import org.spiffelab.harness.ToolboxContainer;
 import org.spiffelab.harness.WebappContainer;
+import org.spiffelab.sds.authz.JwtSvidValidator;
 import org.testcontainers.containers.Container.ExecResult;
 
 /**
@@ -96,9 +97,46 @@ class JwtScenarioIT {
         assertUnauthorized(spireJwt("spiffe://" + lab.get("TRUST_DOMAIN") + "/ns/" + lab.get("NAMESPACE") + "/sa/payments"),
                 "audience does not include");
         String soonExpired = spireJwt(lab.get("CUSTOMER_SERVICE_ID"));
-        Thread.sleep((StackSpec.JWT_SVID_TTL_SECONDS + 2) * 1000L);
+        // the token's own exp, plus the validator's documented clock skew: then, and only then, it must be refused
+        Instant refusedAfter = SignedJWT.parse(soonExpired).getJWTClaimsSet().getExpirationTime().toInstant()
+                .plus(JwtSvidValidator.CLOCK_SKEW);
+        Awaitility.await("the token's exp + clock skew").atMost(Duration.ofSeconds(StackSpec.JWT_SVID_TTL_SECONDS).plus(
+                JwtSvidValidator.CLOCK_SKEW).plusSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() -> Instant.now().isAfter(refusedAfter));
         assertUnauthorized(soonExpired, "expired");
         assertThat(stack.envoyStat(DENIED)).isEqualTo(denied + 4);
+    }
+
+    /**
+     * A genuine SPIRE token written any other way, as Envoy forwards it: every spelling a lenient Base64URL decoder
+     * would read as the genuine bytes is refused with its own reason, and counted as a denial by Envoy.
+     */
+    @Test
+    void aGenuineTokenSpelledAnyOtherWayIsRefused() throws Exception {
+        String genuine = spireJwt(lab.get("CUSTOMER_SERVICE_ID"));
+        long denied = stack.envoyStat(DENIED);
+        String signature = genuine.substring(genuine.lastIndexOf('.') + 1);
+        String signed = genuine.substring(0, genuine.lastIndexOf('.') + 1);
+        Map<String, String> hostile = new java.util.LinkedHashMap<>();
+        hostile.put(genuine + "!", "signature part: character '!'");
+        hostile.put(signed + signature.substring(0, 10) + "*" + signature.substring(10), "signature part: character '*'");
+        hostile.put(genuine + "==", "padding '=' is not allowed");
+        hostile.put(signed + nonCanonicalLast(signature), "non-canonical Base64URL");
+        hostile.put(genuine.replaceFirst("\\.", "=."), "header part: padding");
+        hostile.put(genuine + ".AAAA.AAAA", "encrypted tokens (JWE)");
+        for (var attack : hostile.entrySet()) {
+            assertUnauthorized(attack.getKey(), attack.getValue());
+        }
+        assertThat(stack.envoyStat(DENIED)).isEqualTo(denied + hostile.size());
+        // and the genuine spelling still passes
+        assertThat(client.curlWithSvid(api, "-H", "authorization: Bearer " + genuine).getStdout()).endsWith("\n200");
+    }
+
+    /** ES256 signatures are 64 bytes, 86 characters: the last one carries 4 unused bits. */
+    private static String nonCanonicalLast(String signature) {
+        String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        assertThat(signature.length() % 4).isEqualTo(2);
+        int value = alphabet.indexOf(signature.charAt(signature.length() - 1));
+        return signature.substring(0, signature.length() - 1) + alphabet.charAt(value | 0x0f);
     }
 
     private void assertUnauthorized(String token, String reason) {

@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -51,7 +52,12 @@ import org.spiffelab.harness.WebappContainer;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ResilienceIT {
 
-    static final int SVID_TTL_SECONDS = 40;
+    static final int SVID_TTL_SECONDS = 60;
+    /**
+     * How long the killed agent stays down: long enough that java-spiffe's default back-off (1, 2, 4, 8, 16 s ...) would
+     * leave webapp on its old stream for over 10 s after the agent's return, short enough that the SVIDs outlive it.
+     */
+    private static final Duration AGENT_OUTAGE = Duration.ofSeconds(15);
     private static final Duration RECOVERY_TIMEOUT = Duration.ofSeconds(180);
     private static final Duration WEBAPP_ON_NEW_SVID = Duration.ofSeconds(10);
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -123,6 +129,8 @@ class ResilienceIT {
         BigInteger before = webappSerial();
         Drill drill = new Drill("SPIRE agent killed and started again");
         stack.spireAgent().kill();
+        Awaitility.await("the agent stays down").during(AGENT_OUTAGE).atMost(AGENT_OUTAGE.plusSeconds(5))
+                .until(() -> !stack.spireAgent().isRunning());
         stack.spireAgent().startAgain();
         drill.repaired();
         stack.awaitCondition("SPIRE agent healthy again (same join token, already used)", Duration.ofSeconds(60),

@@ -6,10 +6,13 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.time.Clock;
+import org.spiffelab.sds.authz.AuthzMode;
 import org.spiffelab.sds.authz.AuthzService;
-import org.spiffelab.sds.authz.JwtBundleWatcher;
-import org.spiffelab.sds.authz.JwtSvidCache;
+import org.spiffelab.sds.authz.JwtBundleSource;
+import org.spiffelab.sds.authz.JwtSvidRefresher;
 import org.spiffelab.sds.authz.JwtSvidValidator;
+import org.spiffelab.sds.authz.VerificationPool;
 import org.spiffelab.sds.config.AgentConfig;
 import org.spiffelab.sds.config.AgentConfigLoader;
 import org.spiffelab.sds.config.ConfigException;
@@ -17,6 +20,7 @@ import org.spiffelab.sds.secrets.SdsService;
 import org.spiffelab.sds.secrets.SecretResolver;
 import org.spiffelab.sds.secrets.ValidationMode;
 import org.spiffelab.sds.server.CallerCheck;
+import org.spiffelab.sds.server.Readiness;
 import org.spiffelab.sds.server.SdsServer;
 import org.spiffelab.sds.server.StatusService;
 import org.spiffelab.sds.workload.JavaSpiffeLogging;
@@ -67,15 +71,29 @@ public final class SdsAgentMain {
         List<io.grpc.BindableService> services = new ArrayList<>(List.of(sds, new StatusService(() -> Map.of(
                 "sds_streams_open", (long) sds.openStreams(), "sds_streams_opened", sds.streamsOpened(),
                 "snapshot_version", watcher.current() == null ? 0L : watcher.current().version()))));
-        JwtBundleWatcher jwtBundles = null;
+        // SERVING once the X.509 SVID and what ext_authz needs (JWT bundles, or our JWT-SVID) are both held.
+        Readiness readiness = new Readiness(config.authzMode() == AuthzMode.NONE ? List.of("x509-svid") : List.of("x509-svid", "authz"));
+        Runnable authzReady = () -> readiness.met("authz");
+        AutoCloseable authz = () -> { };
+        Runnable startAuthz = () -> { };
         switch (config.authzMode()) {
-            case INJECT -> services.add(AuthzService.injecting(new JwtSvidCache(WorkloadApi.client(config.workloadApiSocket()),
-                    config.jwtAudience(), java.time.Clock.systemUTC())));
+            case INJECT -> {
+                JwtSvidRefresher refresher = new JwtSvidRefresher(() -> WorkloadApi.client(config.workloadApiSocket()),
+                        config.jwtAudience(), Clock.systemUTC(), authzReady);
+                services.add(AuthzService.injecting(refresher));
+                authz = refresher;
+                startAuthz = refresher::start;
+            }
             case VALIDATE -> {
-                jwtBundles = new JwtBundleWatcher(() -> WorkloadApi.client(config.workloadApiSocket()));
-                jwtBundles.start();
-                services.add(AuthzService.validating(new JwtSvidValidator(jwtBundles::current, config.jwtAudience(),
-                        config.jwtAllowedSubjects(), java.time.Clock.systemUTC())));
+                JwtBundleSource bundles = new JwtBundleSource(config.workloadApiSocket(), config.svidTimeout(), authzReady);
+                VerificationPool verifications = new VerificationPool();
+                services.add(AuthzService.validating(new JwtSvidValidator(bundles, config.jwtAudience(), config.jwtAllowedSubjects(),
+                        Clock.systemUTC()), verifications));
+                authz = () -> {
+                    bundles.close();
+                    verifications.close();
+                };
+                startAuthz = bundles::start;
             }
             case NONE -> { }
         }
@@ -88,23 +106,23 @@ public final class SdsAgentMain {
             System.exit(1);
             return;
         }
-        JwtBundleWatcher bundlesToClose = jwtBundles;
+        readiness.reportTo(server::serving);
+        AutoCloseable authzToClose = authz;
         watcher.addListener(sds);
-        watcher.addListener(snapshot -> server.serving(true));
+        watcher.addListener(snapshot -> readiness.met("x509-svid"));
         watcher.addListener(snapshot -> javaSpiffeLog.recovered());
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();
             watcher.close();
-            if (bundlesToClose != null) {
-                try {
-                    bundlesToClose.close();
-                } catch (Exception e) {
-                    // shutting down anyway
-                }
+            try {
+                authzToClose.close();
+            } catch (Exception e) {
+                // shutting down anyway
             }
             stopped.countDown();
         }, "shutdown"));
+        startAuthz.run();
         watcher.start();
         if (!watcher.awaitFirst(config.svidTimeout())) {
             org.slf4j.LoggerFactory.getLogger(SdsAgentMain.class).warn(

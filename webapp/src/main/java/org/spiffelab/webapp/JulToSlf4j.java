@@ -35,8 +35,25 @@ final class JulToSlf4j extends Handler {
         if (record == null) {
             return;
         }
+        Entry entry = entry(record);
+        Logger log = LoggerFactory.getLogger(entry.logger());
+        if (entry.level() >= Level.SEVERE.intValue()) {
+            log.error(entry.message(), entry.thrown());
+        } else if (entry.level() >= Level.WARNING.intValue()) {
+            log.warn(entry.message(), entry.thrown());
+        } else if (entry.level() >= Level.INFO.intValue()) {
+            log.info(entry.message(), entry.thrown());
+        } else {
+            log.debug(entry.message(), entry.thrown());
+        }
+    }
+
+    /** What one JUL record becomes: logger, JUL level value, message, and the throwable to print (or null). */
+    record Entry(String logger, int level, String message, Throwable thrown) {
+    }
+
+    static Entry entry(LogRecord record) {
         String name = record.getLoggerName() == null ? "jul" : record.getLoggerName();
-        Logger log = LoggerFactory.getLogger(name);
         String message = message(record);
         Throwable thrown = record.getThrown();
         int level = record.getLevel().intValue();
@@ -49,15 +66,7 @@ final class JulToSlf4j extends Handler {
                 level = Math.min(level, Level.WARNING.intValue());
             }
         }
-        if (level >= Level.SEVERE.intValue()) {
-            log.error(message, thrown);
-        } else if (level >= Level.WARNING.intValue()) {
-            log.warn(message, thrown);
-        } else if (level >= Level.INFO.intValue()) {
-            log.info(message, thrown);
-        } else {
-            log.debug(message, thrown);
-        }
+        return new Entry(name, level, message, thrown);
     }
 
     /** "a: b: c" for each distinct message down the cause chain. */

@@ -77,7 +77,7 @@ public final class AuthzCheckBenchmark {
         };
         var mode = PosixFilePermissions.fromString("rw-------");
         try (SdsServer validating = new SdsServer(dir.resolve("validate.sock"), mode, null, List.of(AuthzService.validating(
-                new JwtSvidValidator(() -> bundles, audience, Set.of(subject), Clock.systemUTC()))));
+                new JwtSvidValidator(org.spiffelab.sds.authz.JwtBundles.of(() -> bundles), audience, Set.of(subject), Clock.systemUTC()), new org.spiffelab.sds.authz.VerificationPool())));
              SdsServer noopServer = new SdsServer(dir.resolve("noop.sock"), mode, null, List.of(noop))) {
             EventLoopGroup group = new EpollEventLoopGroup(1);
             System.out.printf("%next_authz Check(): validate mode vs no-op, %d s per measurement, gRPC over a Unix socket%n%n", seconds);

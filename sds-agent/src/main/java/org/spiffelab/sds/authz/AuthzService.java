@@ -11,7 +11,9 @@ import io.envoyproxy.envoy.service.auth.v3.DeniedHttpResponse;
 import io.envoyproxy.envoy.service.auth.v3.OkHttpResponse;
 import io.envoyproxy.envoy.type.v3.HttpStatus;
 import io.envoyproxy.envoy.type.v3.StatusCode;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import java.util.concurrent.Executor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,43 +26,63 @@ public final class AuthzService extends AuthorizationGrpc.AuthorizationImplBase 
     /** The upstream header carrying the validated SPIFFE ID; any value a client sent is overwritten or never forwarded. */
     public static final String SPIFFE_ID_HEADER = "x-spiffe-id";
     private static final Logger LOG = LoggerFactory.getLogger(AuthzService.class);
+    private static final DenialLog DENIALS = new DenialLog(LOG);
 
     private final AuthzMode mode;
     private final JwtSvidValidator validator;
-    private final JwtSvidCache injector;
+    private final Executor verifications;
+    private final JwtSvidRefresher injector;
 
-    private AuthzService(AuthzMode mode, JwtSvidValidator validator, JwtSvidCache injector) {
+    private AuthzService(AuthzMode mode, JwtSvidValidator validator, Executor verifications, JwtSvidRefresher injector) {
         this.mode = mode;
         this.validator = validator;
+        this.verifications = verifications;
         this.injector = injector;
     }
 
-    public static AuthzService validating(JwtSvidValidator validator) {
-        return new AuthzService(AuthzMode.VALIDATE, validator, null);
+    /** @param verifications where signature checks run (a {@link VerificationPool}): never the gRPC threads */
+    public static AuthzService validating(JwtSvidValidator validator, Executor verifications) {
+        return new AuthzService(AuthzMode.VALIDATE, validator, verifications, null);
     }
 
-    public static AuthzService injecting(JwtSvidCache injector) {
-        return new AuthzService(AuthzMode.INJECT, null, injector);
+    public static AuthzService injecting(JwtSvidRefresher injector) {
+        return new AuthzService(AuthzMode.INJECT, null, null, injector);
     }
 
     @Override
     public void check(CheckRequest request, StreamObserver<CheckResponse> responses) {
         var http = request.getAttributes().getRequest().getHttp();
+        if (mode == AuthzMode.INJECT) {
+            respond(request, inject(), responses);
+            return;
+        }
+        // a verification still queued when its caller gave up (Envoy waits 2 s) is skipped, not computed for nobody
+        Executor unlessAbandoned = responses instanceof ServerCallStreamObserver<CheckResponse> call
+                ? task -> verifications.execute(() -> {
+                    if (!call.isCancelled()) {
+                        task.run();
+                    }
+                })
+                : verifications;
+        validator.check(http.getHeadersMap().get("authorization"), unlessAbandoned).whenComplete((verdict, error) ->
+                respond(request, error == null ? answer(verdict) : denied(503, "token check failed: " + error), responses));
+    }
+
+    private void respond(CheckRequest request, CheckResponse response, StreamObserver<CheckResponse> responses) {
+        var http = request.getAttributes().getRequest().getHttp();
         String peer = request.getAttributes().getSource().getPrincipal();
-        CheckResponse response = mode == AuthzMode.INJECT ? inject() : validate(http.getHeadersMap().get("authorization"));
         // Denials at INFO (someone should look); every allowed request would be an access log, so DEBUG.
         if (response.getStatus().getCode() == Code.OK_VALUE) {
             LOG.debug("ext_authz mode={} {} {} peer={} -> allowed", mode, http.getMethod(), http.getPath(), peer.isEmpty() ? "-" : peer);
         } else {
-            LOG.info("ext_authz mode={} {} {} peer={} -> {}", mode, http.getMethod(), http.getPath(), peer.isEmpty() ? "-" : peer,
+            DENIALS.denied("ext_authz mode={} {} {} peer={} -> {}", mode, http.getMethod(), http.getPath(), peer.isEmpty() ? "-" : peer,
                     response.getDeniedResponse().getBody().strip());
         }
         responses.onNext(response);
         responses.onCompleted();
     }
 
-    private CheckResponse validate(String authorization) {
-        Verdict verdict = validator.check(authorization);
+    private static CheckResponse answer(Verdict verdict) {
         if (verdict instanceof Verdict.Allowed allowed) {
             return ok(OkHttpResponse.newBuilder().addHeaders(overwrite(SPIFFE_ID_HEADER, allowed.subject()))
                     // the token was for us; the service behind gets the validated identity instead
@@ -73,8 +95,8 @@ public final class AuthzService extends AuthorizationGrpc.AuthorizationImplBase 
     private CheckResponse inject() {
         try {
             return ok(OkHttpResponse.newBuilder().addHeaders(overwrite("authorization", "Bearer " + injector.token())).build());
-        } catch (Exception e) {
-            return denied(503, "no JWT-SVID for audience " + injector.audience() + " from the Workload API: is this workload registered?");
+        } catch (JwtSvidRefresher.NoToken e) {
+            return denied(503, e.getMessage());
         }
     }
 

@@ -1,6 +1,7 @@
 package org.spiffelab.sds.authz;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.rpc.Code;
 import com.nimbusds.jose.jwk.ECKey;
@@ -37,8 +38,9 @@ class AuthzServiceTest {
     Path dir;
     final Tokens tokens = new Tokens();
     FakeWorkloadApi workloadApi;
-    JwtBundleWatcher bundles;
+    JwtBundleSource bundles;
     SdsServer server;
+    final VerificationPool verifications = new VerificationPool(1);
     EventLoopGroup group;
     io.grpc.ManagedChannel channel;
 
@@ -49,11 +51,12 @@ class AuthzServiceTest {
                 (java.security.interfaces.ECPublicKey) tokens.ec.getPublic()).keyID("ec-1").build()).toString()));
         workloadApi.issueJwtSvids(audience -> tokens.es256("ec-1", new com.nimbusds.jwt.JWTClaimsSet.Builder().subject(Tokens.WEBAPP)
                 .audience(audience).expirationTime(Date.from(Instant.now().plus(Duration.ofMinutes(5)))).build()));
-        bundles = new JwtBundleWatcher(() -> WorkloadApi.client(workloadApi.address()));
+        java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+        bundles = new JwtBundleSource(workloadApi.address(), Duration.ofSeconds(10), held::countDown);
         bundles.start();
-        assertThat(bundles.awaitFirst(Duration.ofSeconds(10))).isTrue();
-        AuthzService validating = AuthzService.validating(new JwtSvidValidator(bundles::current, Tokens.AUDIENCE, Set.of(Tokens.WEBAPP),
-                Clock.systemUTC()));
+        assertThat(held.await(20, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        AuthzService validating = AuthzService.validating(new JwtSvidValidator(bundles, Tokens.AUDIENCE, Set.of(Tokens.WEBAPP),
+                Clock.systemUTC()), verifications);
         server = new SdsServer(dir.resolve("validate.sock"), PosixFilePermissions.fromString("rw-------"), null, List.of(validating));
         group = new EpollEventLoopGroup(1);
         channel = UnixChannels.open(dir.resolve("validate.sock"), group);
@@ -66,6 +69,7 @@ class AuthzServiceTest {
         server.close();
         bundles.close();
         workloadApi.close();
+        verifications.close();
     }
 
     @Test
@@ -97,8 +101,96 @@ class AuthzServiceTest {
     }
 
     @Test
+    void aCallerWithAVerifiedTokenIsAnsweredWhileForgedTokensWaitForTheBusyVerifier() throws Exception {
+        String token = tokens.es256("ec-1", new com.nimbusds.jwt.JWTClaimsSet.Builder().subject(Tokens.WEBAPP).audience(Tokens.AUDIENCE)
+                .expirationTime(Date.from(Instant.now().plus(Duration.ofMinutes(5)))).build());
+        assertThat(check(Map.of("authorization", "Bearer " + token)).getStatus().getCode()).isEqualTo(Code.OK_VALUE);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        verifications.execute(() -> {
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        List<io.grpc.stub.StreamObserver<CheckResponse>> pending = new java.util.ArrayList<>();
+        java.util.concurrent.CountDownLatch forgedAnswered = new java.util.concurrent.CountDownLatch(20);
+        for (int i = 0; i < 20; i++) {
+            String forged = tokens.sign(new com.nimbusds.jose.JWSHeader.Builder(com.nimbusds.jose.JWSAlgorithm.ES256).keyID("ec-1").build(),
+                    new com.nimbusds.jwt.JWTClaimsSet.Builder().subject(Tokens.WEBAPP).audience(Tokens.AUDIENCE).jwtID("f" + i)
+                            .expirationTime(Date.from(Instant.now().plus(Duration.ofMinutes(5)))).build(), tokens.otherEc);
+            AuthorizationGrpc.newStub(channel).check(request(Map.of("authorization", "Bearer " + forged)), new io.grpc.stub.StreamObserver<>() {
+                @Override
+                public void onNext(CheckResponse response) {
+                    assertThat(response.getDeniedResponse().getBody()).isEqualTo("bad signature\n");
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                }
+
+                @Override
+                public void onCompleted() {
+                    forgedAnswered.countDown();
+                }
+            });
+        }
+        // the verifier is stuck, and still the verified token is answered (deadline: the call fails if it waits)
+        CheckResponse meanwhile = AuthorizationGrpc.newBlockingStub(channel).withDeadlineAfter(10, java.util.concurrent.TimeUnit.SECONDS)
+                .check(request(Map.of("authorization", "Bearer " + token)));
+        assertThat(meanwhile.getStatus().getCode()).isEqualTo(Code.OK_VALUE);
+        assertThat(forgedAnswered.getCount()).as("no forged token was verified while the verifier was stuck").isEqualTo(20);
+        release.countDown();
+        assertThat(forgedAnswered.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    }
+
+    /** Skipped, not remembered as forged: so the same token, sent again, is handed to the verifier a second time. */
+    @Test
+    void aVerificationWhoseCallerGaveUpIsSkipped() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger handedOver = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.Executor counting = task -> {
+            handedOver.incrementAndGet();
+            verifications.execute(task);
+        };
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        verifications.execute(() -> {
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        String forged = "Bearer " + tokens.sign(new com.nimbusds.jose.JWSHeader.Builder(com.nimbusds.jose.JWSAlgorithm.ES256).keyID("ec-1").build(),
+                new com.nimbusds.jwt.JWTClaimsSet.Builder().subject(Tokens.WEBAPP).audience(Tokens.AUDIENCE)
+                        .expirationTime(Date.from(Instant.now().plus(Duration.ofMinutes(5)))).build(), tokens.otherEc);
+        AuthzService service = AuthzService.validating(new JwtSvidValidator(bundles, Tokens.AUDIENCE, Set.of(Tokens.WEBAPP),
+                Clock.systemUTC()), counting);
+        try (SdsServer abandoning = new SdsServer(dir.resolve("abandon.sock"), PosixFilePermissions.fromString("rw-------"), null,
+                List.of(service))) {
+            io.grpc.ManagedChannel abandonChannel = UnixChannels.open(dir.resolve("abandon.sock"), group);
+            try {
+                var stub = AuthorizationGrpc.newBlockingStub(abandonChannel);
+                assertThatThrownBy(() -> stub.withDeadlineAfter(500, java.util.concurrent.TimeUnit.MILLISECONDS)
+                        .check(request(Map.of("authorization", forged)))).hasMessageContaining("DEADLINE_EXCEEDED");
+                assertThat(handedOver).hasValue(1);
+                release.countDown();
+                java.util.concurrent.CountDownLatch drained = new java.util.concurrent.CountDownLatch(1);
+                verifications.execute(drained::countDown);
+                assertThat(drained.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+                CheckResponse again = stub.withDeadlineAfter(10, java.util.concurrent.TimeUnit.SECONDS).check(request(Map.of("authorization", forged)));
+                assertThat(again.getDeniedResponse().getBody()).isEqualTo("bad signature\n");
+                assertThat(handedOver).as("the abandoned check was not computed, so not remembered").hasValue(2);
+                stub.check(request(Map.of("authorization", forged)));
+                assertThat(handedOver).as("a computed one is remembered").hasValue(2);
+            } finally {
+                abandonChannel.shutdownNow();
+            }
+        }
+    }
+
+    @Test
     void injectModeAddsACachedJwtSvidForTheAudienceAndReplacesTheApplicationsHeader() throws Exception {
-        withInjector(stub -> {
+        withInjector(true, stub -> {
             CheckResponse first = stub.check(request(Map.of("authorization", "Bearer made-up-by-the-app")));
             CheckResponse second = stub.check(request(Map.of()));
             assertThat(first.getStatus().getCode()).isEqualTo(Code.OK_VALUE);
@@ -115,19 +207,102 @@ class AuthzServiceTest {
     @Test
     void injectWithoutAnIdentityIsA503WithAReason() throws Exception {
         workloadApi.issueJwtSvids(audience -> null);
-        withInjector(stub -> {
+        withInjector(false, stub -> {
             CheckResponse response = stub.check(request(Map.of()));
             assertThat(response.getDeniedResponse().getStatus().getCodeValue()).isEqualTo(503);
             assertThat(response.getDeniedResponse().getBody()).contains("is this workload registered");
         });
     }
 
+    @Test
+    void injectRefreshesAheadOfExpiryWithoutAnyRequest() throws Exception {
+        workloadApi.issueJwtSvids(audience -> tokens.es256("ec-1", new com.nimbusds.jwt.JWTClaimsSet.Builder().subject(Tokens.WEBAPP)
+                .audience(audience).expirationTime(Date.from(Instant.now().plus(Duration.ofSeconds(3)))).build()));
+        java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+        try (JwtSvidRefresher refresher = new JwtSvidRefresher(() -> WorkloadApi.client(workloadApi.address()), Tokens.AUDIENCE,
+                Clock.systemUTC(), held::countDown)) {
+            refresher.start();
+            assertThat(held.await(20, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            int first = workloadApi.jwtFetches();
+            org.awaitility.Awaitility.await("refreshed twice with no request").atMost(Duration.ofSeconds(30))
+                    .until(() -> workloadApi.jwtFetches() >= first + 2);
+            assertThat(check(Map.of("authorization", "Bearer " + refresher.token())).getStatus().getCode()).isEqualTo(Code.OK_VALUE);
+        }
+    }
+
+    /** A Workload API that accepts the call and never answers: Check must still answer at once, and the refresher recover. */
+    @Test
+    void aHungWorkloadApiNeverHoldsACheckAndIsAbandonedAfterTheDeadline() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger clients = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.CountDownLatch never = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicInteger interrupted = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.function.Supplier<io.spiffe.workloadapi.WorkloadApiClient> hung = () -> {
+            clients.incrementAndGet();
+            return (io.spiffe.workloadapi.WorkloadApiClient) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                    new Class<?>[] {io.spiffe.workloadapi.WorkloadApiClient.class}, (proxy, method, args) -> {
+                        if (method.getName().equals("fetchJwtSvid")) {
+                            try {
+                                never.await();
+                            } catch (InterruptedException e) {
+                                interrupted.incrementAndGet();
+                                throw new io.spiffe.exception.JwtSvidException("cancelled");
+                            }
+                        }
+                        return null;
+                    });
+        };
+        try (JwtSvidRefresher refresher = new JwtSvidRefresher(hung, Tokens.AUDIENCE, Clock.systemUTC(), () -> { });
+             SdsServer forward = new SdsServer(dir.resolve("hung.sock"), PosixFilePermissions.fromString("rw-------"), null,
+                     List.of(AuthzService.injecting(refresher)))) {
+            refresher.start();
+            io.grpc.ManagedChannel forwardChannel = UnixChannels.open(dir.resolve("hung.sock"), group);
+            try {
+                CheckResponse response = AuthorizationGrpc.newBlockingStub(forwardChannel).withDeadlineAfter(10, java.util.concurrent.TimeUnit.SECONDS)
+                        .check(request(Map.of()));
+                assertThat(response.getDeniedResponse().getStatus().getCodeValue()).isEqualTo(503);
+                assertThat(response.getDeniedResponse().getBody()).contains("no JWT-SVID", "yet");
+            } finally {
+                forwardChannel.shutdownNow();
+            }
+            org.awaitility.Awaitility.await("the stuck fetch cancelled and a new client made").atMost(Duration.ofSeconds(30))
+                    .until(() -> interrupted.get() >= 1 && clients.get() >= 2);
+            assertThatThrownBy(refresher::token).hasMessageContaining("no answer within 5 s");
+        }
+    }
+
+    @Test
+    void validateAnswers503UntilTheFirstBundlesArriveAndReportsWhenTheyDo() throws Exception {
+        Path later = dir.resolve("later.sock");
+        java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+        try (JwtBundleSource early = new JwtBundleSource("unix:" + later, Duration.ofSeconds(1), held::countDown)) {
+            early.start();
+            JwtSvidValidator validator = new JwtSvidValidator(early, Tokens.AUDIENCE, Set.of(Tokens.WEBAPP), Clock.systemUTC());
+            String token = "Bearer " + tokens.es256("ec-1", new com.nimbusds.jwt.JWTClaimsSet.Builder().subject(Tokens.WEBAPP)
+                    .audience(Tokens.AUDIENCE).expirationTime(Date.from(Instant.now().plus(Duration.ofMinutes(5)))).build());
+            assertThat(validator.check(token)).isEqualTo(new Verdict.Denied(503,
+                    "no JWT bundles received from the Workload API yet; retry"));
+            assertThat(early.held()).isFalse();
+            try (FakeWorkloadApi arriving = new FakeWorkloadApi(later)) {
+                arriving.jwtBundles(Map.of("example.org", new JWKSet(new ECKey.Builder(com.nimbusds.jose.jwk.Curve.P_256,
+                        (java.security.interfaces.ECPublicKey) tokens.ec.getPublic()).keyID("ec-1").build()).toString()));
+                assertThat(held.await(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+                assertThat(validator.check(token)).isEqualTo(new Verdict.Allowed(Tokens.WEBAPP));
+            }
+        }
+    }
+
     /** An sds-agent in inject mode on its own socket, as the forward proxy's side of a webapp pod has it. */
-    private void withInjector(java.util.function.Consumer<AuthorizationGrpc.AuthorizationBlockingStub> calls) throws Exception {
-        AuthzService injecting = AuthzService.injecting(new JwtSvidCache(WorkloadApi.client(workloadApi.address()), Tokens.AUDIENCE,
-                Clock.systemUTC()));
-        try (SdsServer forward = new SdsServer(dir.resolve("inject.sock"), PosixFilePermissions.fromString("rw-------"), null,
-                List.of(injecting))) {
+    private void withInjector(boolean awaitToken, java.util.function.Consumer<AuthorizationGrpc.AuthorizationBlockingStub> calls)
+            throws Exception {
+        java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+        try (JwtSvidRefresher refresher = new JwtSvidRefresher(() -> WorkloadApi.client(workloadApi.address()), Tokens.AUDIENCE,
+                Clock.systemUTC(), held::countDown);
+             SdsServer forward = new SdsServer(dir.resolve("inject.sock"), PosixFilePermissions.fromString("rw-------"), null,
+                     List.of(AuthzService.injecting(refresher)))) {
+            refresher.start();
+            if (awaitToken) {
+                assertThat(held.await(20, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            }
             io.grpc.ManagedChannel forwardChannel = UnixChannels.open(dir.resolve("inject.sock"), group);
             try {
                 calls.accept(AuthorizationGrpc.newBlockingStub(forwardChannel));

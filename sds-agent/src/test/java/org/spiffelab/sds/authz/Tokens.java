@@ -73,6 +73,30 @@ final class Tokens {
         }
     }
 
+    /** The token with its part {@code index} (0 header, 1 payload, 2 signature) replaced by {@code text}, verbatim. */
+    static String withPart(String token, int index, String text) {
+        String[] parts = token.split("\\.", -1);
+        parts[index] = text;
+        return String.join(".", parts);
+    }
+
+    static String part(String token, int index) {
+        return token.split("\\.", -1)[index];
+    }
+
+    /** The ES256 token with s replaced by n − s: the "high-S" twin, a second valid signature of the same input. */
+    static String highSTwin(String token) {
+        byte[] signature = java.util.Base64.getUrlDecoder().decode(part(token, 2));
+        java.math.BigInteger n = new java.math.BigInteger("FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551", 16);
+        java.math.BigInteger s = new java.math.BigInteger(1, java.util.Arrays.copyOfRange(signature, 32, 64));
+        byte[] twinS = n.subtract(s).toByteArray();
+        byte[] twin = java.util.Arrays.copyOf(signature, 64);
+        java.util.Arrays.fill(twin, 32, 64, (byte) 0);
+        int length = Math.min(32, twinS.length);
+        System.arraycopy(twinS, twinS.length - length, twin, 64 - length, length);
+        return withPart(token, 2, java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(twin));
+    }
+
     static String unsigned(JWTClaimsSet claims) {
         return new PlainJWT(claims).serialize();
     }
