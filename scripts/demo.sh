@@ -4,16 +4,21 @@
 # Ctrl-C, removing everything it started on exit. Pages are on 127.0.0.1 at the fixed ports of lab.properties
 # (webapp :8080, webapp-2 :8082).
 #   scripts/demo.sh [scenario]     (one of SCENARIOS in lab.properties: x509, rbac — the default —, sds-agent, jwt)
+#   scripts/demo.sh --k8s [scenario]    the same on Kubernetes: the lab's local cluster (scripts/cluster.sh),
+#                                    or yours when KUBECONFIG is set; webapp and webapp-2 port-forwarded
 set -Eeuo pipefail
 source "$(dirname "$0")/lib.sh"
 trap on_error ERR
 cd "$LAB_ROOT"
 
 case "${1:-}" in
-  -h|--help|help) sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h|--help|help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 esac
+k8s=""
+if [ "${1:-}" = --k8s ]; then k8s=1; shift; fi
 scenario="${1:-rbac}"
 case ",$SCENARIOS," in *",$scenario,"*) ;; *) die "unknown scenario '$scenario': use one of ${SCENARIOS//,/, } (scripts/demo.sh --help)" ;; esac
+if [ -n "$k8s" ]; then exec bash "$LAB_ROOT/scripts/demo-k8s.sh" "$scenario"; fi
 # Never start over a running lab: its terminal would show dead URLs. The JVM checks again once the build is done.
 if docker_answers && [ -n "$(running_lab)" ]; then
   die "a lab is already running ($(running_lab)). Stop it first: Ctrl-C in the terminal that runs scripts/demo.sh, or scripts/lab.sh stop."

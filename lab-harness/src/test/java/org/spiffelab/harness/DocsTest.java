@@ -26,7 +26,7 @@ class DocsTest {
     static final LabProperties LAB = LabProperties.load();
     static final Pattern REPO_PATH = Pattern.compile(
             "(?<![\\w/.-])((?:docs|k8s|scripts|docker|customer-service|webapp|sds-agent|scenario-tests|lab-harness)/[\\w./-]*[\\w/])");
-    static final Pattern SCENARIO_USE = Pattern.compile("(?:scripts/demo\\.sh|scripts/prove\\.sh|k8s/scenarios/)\\s*([\\w-]+)");
+    static final Pattern SCENARIO_USE = Pattern.compile("(?:scripts/demo\\.sh(?:\\s+--k8s)?|scripts/prove\\.sh|k8s/scenarios/)\\s*([a-z][\\w-]*)");
 
     @Test
     void everyLabHasItsSectionsAndADiagram() throws IOException {

@@ -27,11 +27,11 @@ import javax.net.ssl.TrustManagerFactory;
  * the given bundle, send one HTTP/1.1 request and report exactly what happened. No hostname check: SPIFFE
  * identities are checked by the caller on the returned peer chain.
  */
-final class MtlsProbe {
+public final class MtlsProbe {
 
     /** The outcome: a response with the server's chain, or the exception that ended the exchange. */
-    record Outcome(int status, String body, List<X509Certificate> peerChain, Exception failure) {
-        boolean failed() {
+    public record Outcome(int status, String body, List<X509Certificate> peerChain, Exception failure) {
+        public boolean failed() {
             return failure != null;
         }
     }
@@ -42,7 +42,7 @@ final class MtlsProbe {
         this.context = context;
     }
 
-    static MtlsProbe withClientCertificate(List<X509Certificate> chain, PrivateKey key, List<X509Certificate> trusted)
+    public static MtlsProbe withClientCertificate(List<X509Certificate> chain, PrivateKey key, List<X509Certificate> trusted)
             throws GeneralSecurityException, IOException {
         return new MtlsProbe(clientContext(chain, key, trusted));
     }
@@ -60,7 +60,7 @@ final class MtlsProbe {
         return context(new KeyManager[] {always}, trusted);
     }
 
-    static MtlsProbe withoutClientCertificate(List<X509Certificate> trusted) throws GeneralSecurityException, IOException {
+    public static MtlsProbe withoutClientCertificate(List<X509Certificate> trusted) throws GeneralSecurityException, IOException {
         return new MtlsProbe(context(null, trusted));
     }
 
@@ -121,7 +121,7 @@ final class MtlsProbe {
         return context;
     }
 
-    Outcome get(String host, int port, String path) {
+    public Outcome get(String host, int port, String path) {
         try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket()) {
             socket.connect(new InetSocketAddress(host, port), 5_000);
             socket.setSoTimeout(10_000);

@@ -12,12 +12,12 @@ import java.util.Base64;
 import java.util.List;
 
 /** PEM to JCA objects: certificates and PKCS#8 EC keys as the Workload API hands them out. */
-final class Pem {
+public final class Pem {
 
     private Pem() {
     }
 
-    static List<X509Certificate> certificates(String pem) {
+    public static List<X509Certificate> certificates(String pem) {
         try {
             CertificateFactory factory = CertificateFactory.getInstance("X.509");
             return factory.generateCertificates(new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII))).stream()
@@ -27,7 +27,7 @@ final class Pem {
         }
     }
 
-    static PrivateKey ecPrivateKey(String pem) {
+    public static PrivateKey ecPrivateKey(String pem) {
         String base64 = pem.replaceAll("-----(BEGIN|END) PRIVATE KEY-----", "").replaceAll("\\s", "");
         try {
             return KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(base64)));

@@ -104,11 +104,19 @@ class KubernetesManifestsIT {
         int tls = LAB.port("ENVOY_TLS_PORT");
         ObjectNode service = rendered.find("Service", "demo", "customer-service").orElseThrow();
         assertThat(service.path("spec").path("ports").get(0).path("targetPort").asInt()).isEqualTo(tls);
+        ObjectNode deployment = rendered.find("Deployment", "demo", "customer-service").orElseThrow();
+        // The scenario's Envoy ConfigMap is named with a content hash: follow the pod's envoy-config volume to it.
+        String envoyConfigMap = "";
+        for (JsonNode volume : deployment.path("spec").path("template").path("spec").path("volumes")) {
+            if (volume.path("name").asText().equals("envoy-config")) {
+                envoyConfigMap = volume.path("configMap").path("name").asText();
+            }
+        }
+        assertThat(envoyConfigMap).startsWith("customer-service-envoy-");
         JsonNode envoyConfig = RenderedScenario.YAML.readTree(
-                rendered.find("ConfigMap", "demo", "customer-service-envoy").orElseThrow().path("data").path("envoy.yaml").asText());
+                rendered.find("ConfigMap", "demo", envoyConfigMap).orElseThrow().path("data").path("envoy.yaml").asText());
         assertThat(envoyConfig.path("static_resources").path("listeners").get(0).path("address").path("socket_address")
                 .path("port_value").asInt()).isEqualTo(tls);
-        ObjectNode deployment = rendered.find("Deployment", "demo", "customer-service").orElseThrow();
         JsonNode envoy = container(deployment, "envoy");
         assertThat(envoy.path("ports").get(0).path("containerPort").asInt()).isEqualTo(tls);
 

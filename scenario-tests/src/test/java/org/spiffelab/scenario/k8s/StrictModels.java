@@ -29,6 +29,8 @@ final class StrictModels {
             Map.entry("rbac.authorization.k8s.io/v1/ClusterRoleBinding", io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding.class),
             Map.entry("rbac.authorization.k8s.io/v1/Role", io.fabric8.kubernetes.api.model.rbac.Role.class),
             Map.entry("rbac.authorization.k8s.io/v1/RoleBinding", io.fabric8.kubernetes.api.model.rbac.RoleBinding.class),
+            Map.entry("admissionregistration.k8s.io/v1/ValidatingWebhookConfiguration",
+                    io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingWebhookConfiguration.class),
             Map.entry("apiextensions.k8s.io/v1/CustomResourceDefinition",
                     io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition.class));
 
