@@ -132,13 +132,16 @@ public final class SdsAgentMain {
         stopped.await();
     }
 
-    /** Exit 0 when the agent on sds_socket reports SERVING (for container health checks). */
+    /**
+     * Exit 0 when the agent on sds_socket reports SERVING (for container health checks). The deadline covers a cold
+     * JVM's first connection on a loaded host (3 s was missed there with the agent answering in milliseconds).
+     */
     private static void health(AgentConfig config) throws InterruptedException {
         io.grpc.netty.shaded.io.netty.channel.EventLoopGroup group = new io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup(1);
         io.grpc.ManagedChannel channel = org.spiffelab.sds.server.UnixChannels.open(config.sdsSocket(), group);
         int exit;
         try {
-            var status = io.grpc.health.v1.HealthGrpc.newBlockingStub(channel).withDeadlineAfter(3, java.util.concurrent.TimeUnit.SECONDS)
+            var status = io.grpc.health.v1.HealthGrpc.newBlockingStub(channel).withDeadlineAfter(10, java.util.concurrent.TimeUnit.SECONDS)
                     .check(io.grpc.health.v1.HealthCheckRequest.getDefaultInstance()).getStatus();
             System.out.println(status);
             exit = status == io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING ? 0 : 1;
