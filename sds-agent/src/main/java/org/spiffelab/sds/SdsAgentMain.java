@@ -76,6 +76,7 @@ public final class SdsAgentMain {
         Runnable authzReady = () -> readiness.met("authz");
         AutoCloseable authz = () -> { };
         Runnable startAuthz = () -> { };
+        Runnable onX509 = () -> { };
         switch (config.authzMode()) {
             case INJECT -> {
                 JwtSvidRefresher refresher = new JwtSvidRefresher(() -> WorkloadApi.client(config.workloadApiSocket()),
@@ -83,6 +84,7 @@ public final class SdsAgentMain {
                 services.add(AuthzService.injecting(refresher));
                 authz = refresher;
                 startAuthz = refresher::start;
+                onX509 = refresher::fetchNowIfNoneHeld;
             }
             case VALIDATE -> {
                 JwtBundleSource bundles = new JwtBundleSource(config.workloadApiSocket(), config.svidTimeout(), authzReady);
@@ -109,7 +111,11 @@ public final class SdsAgentMain {
         readiness.reportTo(server::serving);
         AutoCloseable authzToClose = authz;
         watcher.addListener(sds);
-        watcher.addListener(snapshot -> readiness.met("x509-svid"));
+        Runnable x509Arrived = onX509;
+        watcher.addListener(snapshot -> {
+            readiness.met("x509-svid");
+            x509Arrived.run();
+        });
         watcher.addListener(snapshot -> javaSpiffeLog.recovered());
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
