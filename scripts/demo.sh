@@ -2,14 +2,14 @@
 # The lab's demo: installs what is missing (scripts/toolchain.sh), then starts one scenario — SPIRE,
 # customer-service, webapp and webapp-2 with fixed container names — prints the URLs to open, and runs until
 # Ctrl-C, removing everything it started on exit.
-#   scripts/demo.sh [x509|rbac|sds-agent|jwt]     (default: rbac)
+#   scripts/demo.sh [scenario]     (one of SCENARIOS in lab.properties; default: rbac)
 set -Eeuo pipefail
 source "$(dirname "$0")/lib.sh"
 trap on_error ERR
 cd "$LAB_ROOT"
 
 scenario="${1:-rbac}"
-case "$scenario" in x509|rbac|sds-agent|jwt) ;; *) die "unknown scenario '$scenario': use x509, rbac, sds-agent or jwt" ;; esac
+case ",$SCENARIOS," in *",$scenario,"*) ;; *) die "unknown scenario '$scenario': use one of ${SCENARIOS//,/, }" ;; esac
 prepare_java -pl lab-harness,webapp,sds-agent -am
 
 step "start scenario $scenario: SPIRE, customer-service, webapp and webapp-2 (Ctrl-C stops and removes them)"

@@ -73,6 +73,18 @@ class EnvoyConfigTest {
 
     @ParameterizedTest
     @MethodSource("everyConfig")
+    void everyConfigCapsDownstreamConnections(Path config) throws IOException {
+        Bootstrap bootstrap = EnvoyConfigs.parse(Files.readString(config));
+        var monitor = bootstrap.getOverloadManager().getResourceMonitorsList().stream()
+                .filter(m -> m.getName().equals("envoy.resource_monitors.global_downstream_max_connections")).findFirst()
+                .orElseThrow(() -> new AssertionError(config + ": no downstream connection limit (overload_manager)"));
+        var limit = EnvoyConfigs.unpack(monitor.getTypedConfig(),
+                io.envoyproxy.envoy.extensions.resource_monitors.downstream_connections.v3.DownstreamConnectionsConfig.class);
+        assertThat(limit.getMaxActiveDownstreamConnections()).isBetween(1L, 65_536L);
+    }
+
+    @ParameterizedTest
+    @MethodSource("everyConfig")
     void everyConfigParsesStrictlyAndTalksToTheAgentSocket(Path config) throws IOException {
         Bootstrap bootstrap = EnvoyConfigs.parse(Files.readString(config));
         assertThat(cluster(bootstrap, "spire_agent").getLoadAssignment().getEndpoints(0).getLbEndpoints(0).getEndpoint().getAddress()

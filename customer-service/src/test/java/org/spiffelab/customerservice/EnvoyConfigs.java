@@ -26,6 +26,7 @@ final class EnvoyConfigs {
             .add(io.envoyproxy.envoy.extensions.filters.http.ext_authz.v3.ExtAuthz.getDescriptor())
             .add(io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext.getDescriptor())
             .add(HttpProtocolOptions.getDescriptor())
+            .add(io.envoyproxy.envoy.extensions.resource_monitors.downstream_connections.v3.DownstreamConnectionsConfig.getDescriptor())
             .build();
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());

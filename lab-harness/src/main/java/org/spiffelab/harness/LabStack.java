@@ -29,6 +29,9 @@ public final class LabStack implements AutoCloseable {
     private final String namePrefix;
     private final Consumer<String> progress;
     private final String socketVolume;
+    private final String serverDataVolume;
+    private final String agentDataVolume;
+    private Consumer<String> containerLogs;
     private final List<LabContainer<?>> containers = new ArrayList<>();
 
     private Network network;
@@ -54,6 +57,14 @@ public final class LabStack implements AutoCloseable {
         this.socketVolume = (namePrefix == null ? "spire-envoy-lab-" + UUID.randomUUID().toString().substring(0, 8) : namePrefix)
                 + "-agent-socket";
         this.sdsSocketVolume = socketVolume.replace("-agent-socket", "-sds-socket");
+        this.serverDataVolume = socketVolume.replace("-agent-socket", "-spire-server-data");
+        this.agentDataVolume = socketVolume.replace("-agent-socket", "-spire-agent-data");
+    }
+
+    /** Streams every container's output to {@code sink} as it is written, prefixed with its role (tests; not the demo). */
+    public LabStack withContainerLogs(Consumer<String> sink) {
+        this.containerLogs = sink;
+        return this;
     }
 
     public LabStack start() {
@@ -62,7 +73,7 @@ public final class LabStack implements AutoCloseable {
         network = Network.newNetwork();
 
         progress.accept("[" + spec.scenario() + "] SPIRE server " + images.spireServer());
-        spireServer = track(new SpireServerContainer(lab, images).withNetwork(network).withNetworkAliases("spire-server"));
+        spireServer = track(new SpireServerContainer(lab, images, serverDataVolume).withNetwork(network).withNetworkAliases("spire-server"));
         spireServer.start();
         awaitReady("SPIRE server healthcheck", spireServer::healthy, "see the spire-server log below");
 
@@ -74,7 +85,7 @@ public final class LabStack implements AutoCloseable {
         }
 
         progress.accept("[" + spec.scenario() + "] SPIRE agent " + images.spireAgent());
-        spireAgent = track(new SpireAgentContainer(lab, images, socketVolume, joinToken, spireServer.bundlePem())
+        spireAgent = track(new SpireAgentContainer(lab, images, socketVolume, agentDataVolume, joinToken, spireServer.bundlePem())
                 .withNetwork(network).withNetworkAliases("spire-agent"));
         spireAgent.start();
         awaitReady("SPIRE agent healthcheck", spireAgent::healthy, "did node attestation with the join token succeed?");
@@ -217,6 +228,9 @@ public final class LabStack implements AutoCloseable {
         if (namePrefix != null) {
             container.withFixedName(namePrefix + "-" + container.role());
         }
+        if (containerLogs != null) {
+            container.withLogStream(containerLogs);
+        }
         containers.add(container);
         return container;
     }
@@ -231,6 +245,23 @@ public final class LabStack implements AutoCloseable {
 
     public SpireServerContainer spireServer() {
         return spireServer;
+    }
+
+    public SpireAgentContainer spireAgent() {
+        return spireAgent;
+    }
+
+    /** customer-service's Envoy sidecar. */
+    public EnvoyContainer envoy() {
+        return envoy;
+    }
+
+    /**
+     * Waits until {@code ready} holds, polling every 200 ms for up to {@code timeout}; a timeout names {@code what}.
+     * For drills: how long a component takes to come back is what they measure.
+     */
+    public void awaitCondition(String what, Duration timeout, java.util.concurrent.Callable<Boolean> ready) {
+        org.awaitility.Awaitility.await(what).atMost(timeout).pollInterval(Duration.ofMillis(200)).ignoreExceptions().until(ready);
     }
 
     public CustomerServicePod pod() {
@@ -274,6 +305,8 @@ public final class LabStack implements AutoCloseable {
         }
         removeVolume(socketVolume);
         removeVolume(sdsSocketVolume);
+        removeVolume(serverDataVolume);
+        removeVolume(agentDataVolume);
         extraVolumes.forEach(this::removeVolume);
     }
 
@@ -294,6 +327,8 @@ public final class LabStack implements AutoCloseable {
         }
         removeVolume(socketVolume);
         removeVolume(sdsSocketVolume);
+        removeVolume(serverDataVolume);
+        removeVolume(agentDataVolume);
     }
 
     private void removeVolume(String volume) {

@@ -8,7 +8,8 @@ import org.testcontainers.images.builder.ImageFromDockerfile;
 
 /**
  * Builds the image of one of the lab's Java modules from docker/&lt;module&gt;/Dockerfile and the packaged module
- * (&lt;module&gt;/target/&lt;module&gt;.jar and lib/), once per JVM.
+ * (&lt;module&gt;/target/&lt;module&gt;.jar and lib/), once per JVM. The tag carries a digest of the packaged module, so
+ * runs from different checkouts on one Docker engine never start each other's build under a shared tag.
  */
 public final class ModuleImage {
 
@@ -32,12 +33,26 @@ public final class ModuleImage {
                 throw new IllegalStateException(m + "/target/" + m + ".jar not found: build it first (mvn -pl " + m
                         + " -am package -DskipTests)");
             }
-            return new ImageFromDockerfile(name, false)
+            return new ImageFromDockerfile(name + "-" + digest(target, m), false)
                     .withFileFromPath("Dockerfile", lab.file("docker/" + m + "/Dockerfile"))
                     .withFileFromPath("target/" + m + ".jar", target.resolve(m + ".jar"))
                     .withFileFromPath("target/lib", target.resolve("lib"))
                     .withBuildArg("JRE_IMAGE", images.jre())
                     .get();
         });
+    }
+
+    /** 12 hex digits of SHA-256 over the module jar and the names and sizes of its libraries. */
+    private static String digest(Path target, String module) {
+        try (var libs = Files.list(target.resolve("lib"))) {
+            java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+            sha.update(Files.readAllBytes(target.resolve(module + ".jar")));
+            for (Path lib : libs.sorted().toList()) {
+                sha.update((lib.getFileName() + ":" + Files.size(lib) + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            }
+            return java.util.HexFormat.of().formatHex(sha.digest()).substring(0, 12);
+        } catch (java.io.IOException | java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("cannot digest " + target, e);
+        }
     }
 }

@@ -4,15 +4,23 @@ import java.util.ArrayList;
 import java.util.List;
 import org.testcontainers.utility.MountableFile;
 
-/** The SPIRE server: registration entries, join tokens and the trust bundle, all through its CLI. */
+/**
+ * The SPIRE server: registration entries, join tokens and the trust bundle, all through its CLI. Its data_dir (the
+ * sqlite datastore and the CA's signing keys) is a named volume of its own, so a restarted server keeps the trust
+ * domain's CA.
+ */
 public final class SpireServerContainer extends LabContainer<SpireServerContainer> {
 
     static final String BIN = "/opt/spire/bin/spire-server";
     static final String CONFIG = "/etc/spire/server/server.conf";
+    /** docker/spire/server.conf's data_dir (LabConfigConsistencyTest keeps them equal). */
+    public static final String DATA_DIR = "/var/lib/spire/server";
 
-    public SpireServerContainer(LabProperties lab, LabImages images) {
+    public SpireServerContainer(LabProperties lab, LabImages images, String dataVolume) {
         super(images.spireServer(), "spire-server");
         withCopyFileToContainer(MountableFile.forHostPath(lab.file("docker/spire/server.conf")), CONFIG);
+        withVolume(dataVolume, DATA_DIR, false);
+        withDockerHealthCheck(BIN, "healthcheck");
         withCommand("-config", CONFIG);
     }
 

@@ -5,31 +5,24 @@ import java.util.function.Function;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.ParameterContext;
+import org.junit.jupiter.api.extension.ParameterResolver;
 import org.junit.jupiter.api.extension.TestWatcher;
 
 /**
  * Starts one scenario's stack before a test class and stops it after. A failed start or a failed test dumps
- * diagnostics to {@code target/scenario-reports/<class>/<test>/}.
+ * diagnostics to {@code target/scenario-reports/<class>/<test>/}. Tests and lifecycle methods receive the running
+ * stack as a parameter ({@code LabStack stack}, or {@code LabProperties lab}), so no test shares it through a static field.
  *
  * <pre>{@code @RegisterExtension static final StackExtension STACK = new StackExtension(StackSpec::x509);}</pre>
  */
-public final class StackExtension implements BeforeAllCallback, AfterAllCallback, TestWatcher {
-
-    private static volatile LabStack current;
+public final class StackExtension implements BeforeAllCallback, AfterAllCallback, TestWatcher, ParameterResolver {
 
     private final Function<LabProperties, StackSpec> spec;
     private LabStack stack;
 
     public StackExtension(Function<LabProperties, StackSpec> spec) {
         this.spec = spec;
-    }
-
-    /** The stack of the test class running now: lets a shared base class of scenario tests reach it. */
-    public static LabStack current() {
-        if (current == null) {
-            throw new IllegalStateException("no stack is started: register a StackExtension in the test class");
-        }
-        return current;
     }
 
     public LabStack stack() {
@@ -42,10 +35,10 @@ public final class StackExtension implements BeforeAllCallback, AfterAllCallback
     @Override
     public void beforeAll(ExtensionContext context) {
         LabProperties lab = LabProperties.load();
-        stack = new LabStack(lab, LabImages.fromEnvironment(lab), spec.apply(lab), null, line -> System.out.println("==> " + line));
+        stack = new LabStack(lab, LabImages.fromEnvironment(lab), spec.apply(lab), null, line -> System.out.println("==> " + line))
+                .withContainerLogs(System.out::println);
         try {
             stack.start();
-            current = stack;
         } catch (RuntimeException | Error e) {
             Diagnostics.dump(stack, reports(context, "start-up"));
             stack.close();
@@ -66,7 +59,18 @@ public final class StackExtension implements BeforeAllCallback, AfterAllCallback
         if (stack != null) {
             stack.close();
         }
-        current = null;
+    }
+
+    @Override
+    public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
+        Class<?> type = parameter.getParameter().getType();
+        return type == LabStack.class || type == LabProperties.class;
+    }
+
+    @Override
+    public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
+        LabStack running = stack();
+        return parameter.getParameter().getType() == LabStack.class ? running : running.lab();
     }
 
     private static Path reports(ExtensionContext context, String name) {

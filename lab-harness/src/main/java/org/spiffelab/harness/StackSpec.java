@@ -14,8 +14,19 @@ import java.util.List;
 public record StackSpec(String scenario, String envoyConfig, List<Registration> registrations, boolean sdsAgent,
                         List<String> sdsAgentArgs, boolean webappSidecars) {
 
-    /** The scenarios, by the names k8s/scenarios, the docs and the tests share. */
-    public static final List<String> NAMES = List.of("x509", "rbac", "sds-agent", "jwt");
+    /** The scenarios, from lab.properties' SCENARIOS: the names k8s/scenarios, the docs, the scripts and the tests share. */
+    public static List<String> names(LabProperties lab) {
+        return List.of(lab.get("SCENARIOS").split(","));
+    }
+
+    /** The scenario's proof in scenario-tests: x509 → X509ScenarioIT, sds-agent → SdsAgentScenarioIT (scripts/prove.sh derives it alike). */
+    public static String proofTestName(String scenario) {
+        StringBuilder name = new StringBuilder();
+        for (String part : scenario.split("-")) {
+            name.append(Character.toUpperCase(part.charAt(0))).append(part.substring(1));
+        }
+        return name.append("ScenarioIT").toString();
+    }
 
     public static StackSpec byName(LabProperties lab, String name) {
         return switch (name) {
@@ -23,7 +34,7 @@ public record StackSpec(String scenario, String envoyConfig, List<Registration> 
             case "rbac" -> rbac(lab);
             case "sds-agent" -> sdsAgent(lab);
             case "jwt" -> jwt(lab, 0);
-            default -> throw new IllegalArgumentException("unknown scenario '" + name + "'; choose one of " + NAMES);
+            default -> throw new IllegalArgumentException("unknown scenario '" + name + "'; choose one of " + names(lab));
         };
     }
 

@@ -25,6 +25,7 @@ public final class WebappContainer extends LabContainer<WebappContainer> {
 
     /** The portal's base URL on the Docker host, e.g. http://localhost:32781. */
     public String url() {
-        return "http://" + getHost() + ":" + getMappedPort(PORT);
+        // Inspected each time: a restarted container can get another host port.
+        return "http://" + getHost() + ":" + currentMappedPort(PORT);
     }
 }

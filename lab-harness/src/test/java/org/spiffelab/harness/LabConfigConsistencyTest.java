@@ -23,7 +23,20 @@ class LabConfigConsistencyTest {
         assertEquals(LAB.get("TRUST_DOMAIN"), hcl(conf, "trust_domain"));
         assertEquals(LAB.get("SPIRE_SERVER_PORT"), hcl(conf, "bind_port", 0));
         assertEquals(LAB.get("SPIRE_HEALTH_PORT"), hcl(conf, "bind_port", 1));
-        assertTrue(conf.contains("KeyManager \"memory\""), "the server's signing keys must stay in memory");
+        // A restart keeps the CA: signing keys and datastore both on the server's data_dir (its own volume).
+        String dataDir = hcl(conf, "data_dir");
+        assertEquals(SpireServerContainer.DATA_DIR, dataDir, "the harness mounts the server's volume at data_dir");
+        assertTrue(conf.contains("KeyManager \"disk\""), "the server's CA keys must survive a restart");
+        assertTrue(hcl(conf, "keys_path").startsWith(dataDir + "/"), "keys_path must be under data_dir " + dataDir);
+        assertTrue(hcl(conf, "connection_string").startsWith(dataDir + "/"), "the datastore must be under data_dir " + dataDir);
+    }
+
+    @Test
+    void kubernetesServerKeepsItsCaOnItsVolumeToo() throws IOException {
+        String conf = Files.readString(LAB.file("k8s/base/config/server.conf"));
+        String dataDir = hcl(conf, "data_dir");
+        assertTrue(conf.contains("KeyManager \"disk\""), "the server's CA keys must survive a rescheduled pod");
+        assertTrue(hcl(conf, "keys_path").startsWith(dataDir + "/"), "keys_path must be under data_dir " + dataDir);
     }
 
     @Test
@@ -33,7 +46,10 @@ class LabConfigConsistencyTest {
         assertEquals(LAB.get("SPIRE_SERVER_PORT"), hcl(conf, "server_port"));
         assertEquals(LAB.get("SPIRE_AGENT_SOCKET"), hcl(conf, "socket_path"));
         assertEquals(LAB.get("SPIRE_HEALTH_PORT"), hcl(conf, "bind_port"));
-        assertTrue(conf.contains("KeyManager \"memory\""), "the agent's keys must stay in memory");
+        // The agent's own key sits with its SVID in data_dir, so a restart resumes without a new join token.
+        assertTrue(conf.contains("KeyManager \"disk\""), "a restarted agent must find its own key");
+        assertEquals(hcl(conf, "data_dir"), hcl(conf, "directory"), "the agent's key belongs in its data_dir volume");
+        assertEquals(SpireAgentContainer.DATA_DIR, hcl(conf, "data_dir"), "the harness mounts the agent's volume at data_dir");
         assertTrue(conf.contains("WorkloadAttestor \"docker\""), "workloads are attested by container labels");
     }
 
@@ -48,7 +64,7 @@ class LabConfigConsistencyTest {
 
     @Test
     void spiffeIdsShareTheTrustDomainAndTheKubernetesShape() {
-        for (String key : new String[] {"CUSTOMER_SERVICE_ID", "WEBAPP_ID", "WEBAPP_2_ID", "SDS_AGENT_ID"}) {
+        for (String key : new String[] {"CUSTOMER_SERVICE_ID", "WEBAPP_ID", "WEBAPP_2_ID"}) {
             assertTrue(LAB.get(key).matches("spiffe://" + Pattern.quote(LAB.get("TRUST_DOMAIN")) + "/ns/"
                     + Pattern.quote(LAB.get("NAMESPACE")) + "/sa/[a-z0-9-]+"), key + " = " + LAB.get(key));
         }

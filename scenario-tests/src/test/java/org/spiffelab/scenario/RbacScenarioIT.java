@@ -10,6 +10,7 @@ import java.util.Map;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.spiffelab.harness.LabProperties;
 import org.spiffelab.harness.LabStack;
@@ -23,6 +24,7 @@ import org.testcontainers.containers.Container.ExecResult;
  * Scenario {@code rbac}: mTLS says who the caller is, Envoy's RBAC filter says what it may do. Only webapp's SPIFFE ID
  * may GET the API; webapp-2's SVID is just as valid and is denied.
  */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RbacScenarioIT {
 
     @RegisterExtension
@@ -31,15 +33,16 @@ class RbacScenarioIT {
     static final String ALLOWED = "http.customer_service.rbac.allowed";
     static final String DENIED = "http.customer_service.rbac.denied";
 
-    static LabStack stack;
-    static LabProperties lab;
-    static WebappContainer webapp;
-    static WebappContainer webapp2;
+    // One instance per class (PER_CLASS): set once from the injected stack.
+    LabStack stack;
+    LabProperties lab;
+    WebappContainer webapp;
+    WebappContainer webapp2;
 
     @BeforeAll
-    static void startBothWebapps() {
-        stack = STACK.stack();
-        lab = stack.lab();
+    void startBothWebapps(LabStack stack) {
+        this.stack = stack;
+        this.lab = stack.lab();
         webapp = stack.startWebapp("webapp", Map.of());
         webapp2 = stack.startWebapp("webapp-2", Map.of());
     }

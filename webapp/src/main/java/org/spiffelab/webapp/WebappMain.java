@@ -9,6 +9,7 @@ import org.spiffelab.webapp.tls.PinnedPeerTrustManager;
 import org.spiffelab.webapp.tls.SpiffeTls;
 import org.spiffelab.webapp.web.Portal;
 import org.spiffelab.webapp.web.PortalHandler;
+import org.spiffelab.webapp.web.WebServer;
 import org.spiffelab.webapp.workload.WorkloadIdentity;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,6 +23,7 @@ public final class WebappMain {
     }
 
     public static void main(String[] args) throws Exception {
+        JulToSlf4j.install();
         WebappConfig config;
         try {
             config = WebappConfig.from(args, Map.copyOf(System.getenv()));
@@ -45,9 +47,9 @@ public final class WebappMain {
         PinnedPeerTrustManager trust = SpiffeTls.pinnedTo(identity.source(), config.customerServiceId());
         CustomerServiceClient customers = new CustomerServiceClient(config.customerServiceUrl(),
                 SpiffeTls.clientContext(identity.source(), trust));
-        Server server = new Server(config.port());
-        server.setHandler(new PortalHandler(new Portal(config, identity, trust, customers)));
-        server.setStopAtShutdown(true);
+        WebServer.Limits limits = WebServer.Limits.DEFAULT;
+        Server server = WebServer.create(config.port(), limits,
+                new PortalHandler(new Portal(config, identity, customers), limits.maxConcurrentViews()));
         server.start();
         LOG.info("portal on http://0.0.0.0:{}/", config.port());
         server.join();

@@ -91,7 +91,8 @@ class SdsConformanceIT {
         String prefix = "sds-conformance-" + UUID.randomUUID().toString().substring(0, 8);
         network = Network.newNetwork();
         try {
-            server = track(new SpireServerContainer(lab, images).withNetwork(network).withNetworkAliases("spire-server"));
+            volumes.add(prefix + "-server-data");
+            server = track(new SpireServerContainer(lab, images, prefix + "-server-data").withNetwork(network).withNetworkAliases("spire-server"));
             server.start();
             await("SPIRE server").atMost(READY).ignoreExceptions().until(server::healthy);
 
@@ -109,8 +110,8 @@ class SdsConformanceIT {
             String spireB = prefix + "-spire-b";
             String sdsA = prefix + "-sds-a";
             String sdsB = prefix + "-sds-b";
-            volumes.addAll(List.of(spireA, spireB, sdsA, sdsB));
-            SpireAgentContainer agentA = track(new SpireAgentContainer(lab, images, spireA, server.generateJoinToken(nodeId),
+            volumes.addAll(List.of(spireA, spireA + "-data", spireB, sdsA, sdsB));
+            SpireAgentContainer agentA = track(new SpireAgentContainer(lab, images, spireA, spireA + "-data", server.generateJoinToken(nodeId),
                     server.bundlePem()).withNetwork(network));
             VariantSpireAgent agentB = track(new VariantSpireAgent(lab, images.spireAgent(), spireB, server.generateJoinToken(nodeId),
                     server.bundlePem(), """
@@ -144,11 +145,9 @@ class SdsConformanceIT {
                             com.github.dockerjava.api.model.Bind.parse(sdsA + ":/run/sds-a:ro"),
                             com.github.dockerjava.api.model.Bind.parse(spireB + ":/run/spire-b:ro"),
                             com.github.dockerjava.api.model.Bind.parse(sdsB + ":/run/sds-b:ro")))
-                    .withCopyFileToContainer(MountableFile.forClasspathResource(UnixRelay.class.getName().replace('.', '/') + ".class"),
-                            "/relay/" + UnixRelay.class.getName().replace('.', '/') + ".class")
-                    .withCopyFileToContainer(MountableFile.forClasspathResource(
-                            UnixRelay.class.getName().replace('.', '/') + "$Close.class"),
-                            "/relay/" + UnixRelay.class.getName().replace('.', '/') + "$Close.class")
+                    .withCopyFileToContainer(MountableFile.forHostPath(Path.of(UnixRelay.class.getProtectionDomain().getCodeSource()
+                            .getLocation().toURI()).resolve(UnixRelay.class.getPackageName().replace('.', '/'))), "/relay/"
+                            + UnixRelay.class.getPackageName().replace('.', '/'))
                     .withCreateContainerCmdModifier(cmd -> cmd.withEntrypoint("java"))
                     .withCommand("-Xmx64m", "-cp", "/relay", UnixRelay.class.getName(),
                             "7001=/run/spire-a/" + socket, "7002=/run/sds-a/" + sdsSocket,
@@ -161,12 +160,15 @@ class SdsConformanceIT {
             SdsConformanceIT.spireB = new SdsProbe("SPIRE agent (variant sds block)", relay.getHost(), relay.getMappedPort(7003));
             SdsConformanceIT.sdsAgentB = new SdsProbe("sds-agent (same settings)", relay.getHost(), relay.getMappedPort(7004));
             // both sides hold the same state before any comparison: the same SVIDs and both bundles
-            await("both servers hold both SVIDs and the federated bundle").atMost(READY).ignoreExceptions().until(() -> {
-                Answer a = SdsConformanceIT.spireA.fetch(request(null, own, admin, PARTNER));
-                return a.status().equals("OK") && a.equals(SdsConformanceIT.sdsAgentA.fetch(request(null, own, admin, PARTNER)))
-                        && SdsConformanceIT.spireB.fetch(request(null, own, admin, PARTNER))
-                        .equals(SdsConformanceIT.sdsAgentB.fetch(request(null, own, admin, PARTNER)));
-            });
+            await("both servers hold both SVIDs and the federated bundle").atMost(READY).pollInterval(Duration.ofSeconds(2))
+                    .untilAsserted(() -> {
+                        for (SdsProbe[] pair : new SdsProbe[][] {{SdsConformanceIT.spireA, SdsConformanceIT.sdsAgentA},
+                            {SdsConformanceIT.spireB, SdsConformanceIT.sdsAgentB}}) {
+                            Answer spire = pair[0].fetch(request(null, own, admin, PARTNER));
+                            assertThat(spire.status()).as(pair[0].name()).isEqualTo("OK");
+                            assertThat(pair[1].fetch(request(null, own, admin, PARTNER))).as(pair[1].name()).isEqualTo(spire);
+                        }
+                    });
         } catch (RuntimeException | Error e) {
             stop();
             throw e;
@@ -515,6 +517,7 @@ class SdsConformanceIT {
         }
         if (relay != null) {
             Files.writeString(reports.resolve("relay.log"), relay.getLogs());
+            System.out.println("relay log:\n" + relay.getLogs());
             relay.stop();
         }
         for (int i = containers.size() - 1; i >= 0; i--) {

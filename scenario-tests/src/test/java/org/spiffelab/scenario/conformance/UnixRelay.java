@@ -1,13 +1,11 @@
 package org.spiffelab.scenario.conformance;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
-import java.nio.channels.Channels;
+import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 
@@ -47,8 +45,10 @@ public final class UnixRelay {
                     tcp.close();
                     continue;
                 }
-                pump(tcp.getInputStream(), Channels.newOutputStream(unix), () -> unix.shutdownOutput());
-                pump(Channels.newInputStream(unix), tcp.getOutputStream(), tcp::shutdownOutput);
+                // Channel streams of one SocketChannel share a lock (a blocked read would stall every write): use the
+                // channel itself, which reads and writes concurrently.
+                pump(tcp.getInputStream()::read, (b, n) -> unix.write(ByteBuffer.wrap(b, 0, n)), unix::shutdownOutput);
+                pump(b -> unix.read(ByteBuffer.wrap(b)), (b, n) -> tcp.getOutputStream().write(b, 0, n), tcp::shutdownOutput);
             } catch (IOException e) {
                 System.out.println("relay on " + server.getLocalPort() + ": " + e);
             }
@@ -59,14 +59,23 @@ public final class UnixRelay {
         void run() throws IOException;
     }
 
-    private static void pump(InputStream in, OutputStream out, Close done) {
+    private interface Read {
+        int into(byte[] buffer) throws IOException;
+    }
+
+    private interface Write {
+        void from(byte[] buffer, int length) throws IOException;
+    }
+
+    private static void pump(Read in, Write out, Close done) {
         Thread thread = new Thread(() -> {
             byte[] buffer = new byte[16384];
             try {
                 int n;
-                while ((n = in.read(buffer)) >= 0) {
-                    out.write(buffer, 0, n);
-                    out.flush();
+                while ((n = in.into(buffer)) >= 0) {
+                    if (n > 0) {
+                        out.from(buffer, n);
+                    }
                 }
             } catch (IOException e) {
                 // the other side went away

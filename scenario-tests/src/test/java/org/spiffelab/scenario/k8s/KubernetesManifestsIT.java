@@ -12,7 +12,7 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.spiffelab.harness.LabProperties;
 
 /**
@@ -24,8 +24,13 @@ class KubernetesManifestsIT {
 
     static final LabProperties LAB = LabProperties.load();
 
+    /** Every scenario in lab.properties' SCENARIOS. */
+    static java.util.List<String> scenarios() {
+        return org.spiffelab.harness.StackSpec.names(LAB);
+    }
+
     @ParameterizedTest
-    @ValueSource(strings = {"x509", "rbac", "sds-agent", "jwt"})
+    @MethodSource("scenarios")
     void rendersToValidTypedDocuments(String scenario) throws Exception {
         RenderedScenario rendered = RenderedScenario.render(LAB, scenario);
         assertThat(rendered.documents).hasSizeGreaterThan(20);
@@ -41,7 +46,7 @@ class KubernetesManifestsIT {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"x509", "rbac", "sds-agent", "jwt"})
+    @MethodSource("scenarios")
     void referencesResolveAndSelectorsSelect(String scenario) throws Exception {
         RenderedScenario rendered = RenderedScenario.render(LAB, scenario);
         List<String> problems = new ArrayList<>();
@@ -75,7 +80,7 @@ class KubernetesManifestsIT {
                 }
             }
             JsonNode selector = workload.path("spec").path("selector").path("matchLabels");
-            selector.fields().forEachRemaining(e -> {
+            selector.properties().forEach(e -> {
                 if (!e.getValue().asText().equals(workload.path("spec").path("template").path("metadata").path("labels").path(e.getKey()).asText())) {
                     problems.add(RenderedScenario.id(workload) + ": selector " + e.getKey() + " does not match its pod labels");
                 }
@@ -93,7 +98,7 @@ class KubernetesManifestsIT {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"x509", "rbac", "sds-agent", "jwt"})
+    @MethodSource("scenarios")
     void portsAndImagesMatchLabPropertiesAndTheEnvoyConfig(String scenario) throws Exception {
         RenderedScenario rendered = RenderedScenario.render(LAB, scenario);
         int tls = LAB.port("ENVOY_TLS_PORT");
@@ -125,7 +130,7 @@ class KubernetesManifestsIT {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"x509", "rbac", "sds-agent", "jwt"})
+    @MethodSource("scenarios")
     void clusterSpiffeIdTemplateYieldsExactlyTheLabsIdsAndThePolicyNamesOnlyThose(String scenario) throws Exception {
         RenderedScenario rendered = RenderedScenario.render(LAB, scenario);
         ObjectNode spiffeId = rendered.ofKind("ClusterSPIFFEID").get(0);
@@ -189,9 +194,7 @@ class KubernetesManifestsIT {
         if (selector.isEmpty()) {
             return false;
         }
-        var fields = selector.fields();
-        while (fields.hasNext()) {
-            var e = fields.next();
+        for (var e : selector.properties()) {
             if (!e.getValue().asText().equals(labels.path(e.getKey()).asText())) {
                 return false;
             }

@@ -35,13 +35,34 @@ public record WebappConfig(String workloadApiSocket, URI customerServiceUrl, Spi
         return "http".equals(customerServiceUrl.getScheme());
     }
 
+    /** Every setting, by its environment name; the flag is the same in lower case with dashes. */
+    public static final Set<String> SETTINGS = Set.of("SPIFFE_ENDPOINT_SOCKET", "CUSTOMER_SERVICE_URL", "CUSTOMER_SERVICE_ID",
+            "PORT", "CUSTOMER_ID", "SVID_TIMEOUT", "TITLE");
+
     public static WebappConfig from(String[] args, Map<String, String> env) {
-        Map<String, String> values = new HashMap<>(env);
+        Map<String, String> values = new HashMap<>();
+        for (Map.Entry<String, String> variable : env.entrySet()) {
+            if (SETTINGS.contains(variable.getKey())) {
+                values.put(variable.getKey(), variable.getValue());
+            } else {
+                // The environment holds much that is not ours; a name one or two letters off one of ours is a typo.
+                String near = nearest(variable.getKey());
+                if (near != null && !kubernetesServiceLink(variable.getKey())) {
+                    throw new ConfigException("unknown environment setting " + variable.getKey() + ": did you mean " + near + "?");
+                }
+            }
+        }
         for (String arg : args) {
             if (!arg.startsWith("--") || !arg.contains("=")) {
                 throw new ConfigException("unknown argument '" + arg + "': use --name=value, e.g. --customer-service-url=" + DEFAULT_CUSTOMER_SERVICE_URL);
             }
-            String name = arg.substring(2, arg.indexOf('=')).toUpperCase().replace('-', '_');
+            String flag = arg.substring(0, arg.indexOf('='));
+            String name = flag.substring(2).toUpperCase(java.util.Locale.ROOT).replace('-', '_');
+            if (!SETTINGS.contains(name)) {
+                String near = nearest(name);
+                throw new ConfigException("unknown flag " + flag + (near == null ? "" : ": did you mean " + flagOf(near) + "?")
+                        + " Known flags: " + SETTINGS.stream().sorted().map(WebappConfig::flagOf).toList());
+            }
             values.put(name, arg.substring(arg.indexOf('=') + 1));
         }
         return new WebappConfig(
@@ -52,6 +73,48 @@ public record WebappConfig(String workloadApiSocket, URI customerServiceUrl, Spi
                 check("CUSTOMER_ID", values.getOrDefault("CUSTOMER_ID", "1001"), v -> v.matches("[0-9]{1,10}"), "digits, e.g. 1001"),
                 duration(values.getOrDefault("SVID_TIMEOUT", "PT30S")),
                 check("TITLE", values.getOrDefault("TITLE", "webapp"), v -> !v.isBlank() && v.length() <= 60, "1 to 60 characters"));
+    }
+
+    private static String flagOf(String setting) {
+        return "--" + setting.toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+    }
+
+    /** The setting at most two edits away from {@code name}, or null. */
+    static String nearest(String name) {
+        String best = null;
+        int bestDistance = 3;
+        for (String setting : SETTINGS.stream().sorted().toList()) {
+            int d = editDistance(name, setting);
+            if (d < bestDistance) {
+                best = setting;
+                bestDistance = d;
+            }
+        }
+        return best;
+    }
+
+    /** Variables Kubernetes adds for each Service (FOO_SERVICE_HOST, FOO_PORT_8443_TCP, ...): not settings of ours. */
+    private static boolean kubernetesServiceLink(String name) {
+        return name.matches("[A-Z0-9_]+_(SERVICE_HOST|SERVICE_PORT(_[A-Z0-9_]+)?|PORT(_\\d+_(TCP|UDP|SCTP)(_(PROTO|PORT|ADDR))?)?)");
+    }
+
+    private static int editDistance(String a, String b) {
+        int[] previous = new int[b.length() + 1];
+        int[] current = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            previous[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            current[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int substitution = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                current[j] = Math.min(substitution, Math.min(previous[j], current[j - 1]) + 1);
+            }
+            int[] swap = previous;
+            previous = current;
+            current = swap;
+        }
+        return previous[b.length()];
     }
 
     static String socket(String value) {

@@ -11,14 +11,18 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
+import java.security.cert.X509Certificate;
+import org.eclipse.jetty.client.Connection;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP;
 import org.eclipse.jetty.io.ClientConnector;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.spiffelab.webapp.customer.PortalResult.Failure;
 import org.spiffelab.webapp.customer.PortalResult.Reason;
 import org.spiffelab.webapp.tls.PeerRejectedException;
+import org.spiffelab.webapp.tls.PinnedPeerTrustManager;
 
 /** Reads a customer's profile, balance and transactions from customer-service over mTLS. */
 public final class CustomerServiceClient implements AutoCloseable {
@@ -39,6 +43,8 @@ public final class CustomerServiceClient implements AutoCloseable {
         connector.setSslContextFactory(tls);
         this.http = new HttpClient(new HttpClientTransportOverHTTP(connector));
         this.http.setConnectTimeout(5_000);
+        // No User-Agent naming Jetty and its version on our calls either.
+        this.http.setUserAgentField(null);
         try {
             http.start();
         } catch (Exception e) {
@@ -46,22 +52,38 @@ public final class CustomerServiceClient implements AutoCloseable {
         }
     }
 
-    public PortalResult customer(String id) {
+    /**
+     * The customer's profile, balance and transactions, and the SPIFFE ID the server proved on the connection that
+     * carried these requests (pooled connections are reused, so this is per call, not the last handshake's).
+     */
+    public CustomerCall customer(String id) {
         String base = "/api/customers/" + id;
+        Exchange exchange = new Exchange();
         try {
-            String[] subject = new String[1];
-            JsonNode profile = get(base, subject);
-            return new PortalResult.Data(profile, get(base + "/balance", subject), get(base + "/transactions", subject), subject[0]);
+            JsonNode profile = get(base, exchange);
+            PortalResult data = new PortalResult.Data(profile, get(base + "/balance", exchange), get(base + "/transactions", exchange),
+                    exchange.authorizedSubject);
+            return new CustomerCall(data, exchange.verifiedPeer);
         } catch (CallFailed e) {
-            return e.failure;
+            return new CustomerCall(e.failure, exchange.verifiedPeer);
         }
     }
 
-    /** @param authorizedSubject receives the X-Authorized-Subject response header, when customer-service sends one */
-    private JsonNode get(String path, String[] authorizedSubject) throws CallFailed {
+    /** What the responses of one call said besides their bodies. */
+    private static final class Exchange {
+        /** The X-Authorized-Subject response header, when customer-service sends one (scenario jwt). */
+        String authorizedSubject;
+        /** The SPIFFE ID in the server certificate of the connection the last response came on; null without TLS. */
+        String verifiedPeer;
+    }
+
+    private JsonNode get(String path, Exchange exchange) throws CallFailed {
         ContentResponse response;
         try {
-            response = http.newRequest(baseUrl.resolve(path)).timeout(10, TimeUnit.SECONDS).send();
+            Request request = http.newRequest(baseUrl.resolve(path)).timeout(10, TimeUnit.SECONDS);
+            // A response means the handshake passed PinnedPeerTrustManager: the connection's peer is verified.
+            request.onResponseBegin(r -> exchange.verifiedPeer = peerOf(request.getConnection()));
+            response = request.send();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CallFailed(new Failure(Reason.UNREACHABLE, "interrupted", 0, ""));
@@ -70,7 +92,7 @@ public final class CustomerServiceClient implements AutoCloseable {
         }
         String body = response.getContentAsString();
         if (response.getHeaders().get("X-Authorized-Subject") != null) {
-            authorizedSubject[0] = response.getHeaders().get("X-Authorized-Subject");
+            exchange.authorizedSubject = response.getHeaders().get("X-Authorized-Subject");
         }
         if (response.getStatus() == 401) {
             throw new CallFailed(new Failure(Reason.NOT_AUTHENTICATED,
@@ -91,6 +113,14 @@ public final class CustomerServiceClient implements AutoCloseable {
             throw new CallFailed(new Failure(Reason.HTTP_ERROR, "customer-service sent something that is not JSON for " + path,
                     response.getStatus(), shorten(body)));
         }
+    }
+
+    private static String peerOf(Connection connection) {
+        if (connection == null || connection.getSslSessionData() == null) {
+            return null;
+        }
+        X509Certificate[] chain = connection.getSslSessionData().peerCertificates();
+        return chain == null || chain.length == 0 ? null : PinnedPeerTrustManager.spiffeIdOf(chain[0]);
     }
 
     /** Turns a failed exchange into words a person can act on. */
@@ -135,7 +165,11 @@ public final class CustomerServiceClient implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
-        http.stop();
+    public void close() {
+        try {
+            http.stop();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot stop the HTTP client", e);
+        }
     }
 }

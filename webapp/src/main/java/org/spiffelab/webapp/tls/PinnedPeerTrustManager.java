@@ -9,30 +9,22 @@ import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
  * Server authentication by SPIFFE ID: the chain must verify against the trust bundle from the Workload API and the
  * leaf's SPIFFE ID must be the pinned one (java-spiffe's {@link SpiffeTrustManager} does both). Hostnames play no
- * part. On failure the exception says which ID was presented; on success the verified peer ID is remembered for
- * the page.
+ * part. On failure the exception says which ID was presented.
  */
 public final class PinnedPeerTrustManager extends X509ExtendedTrustManager {
 
     private final SpiffeTrustManager delegate;
     private final SpiffeId expected;
-    private final AtomicReference<String> lastVerifiedPeer = new AtomicReference<>();
 
     public PinnedPeerTrustManager(X509Source source, SpiffeId expected) {
         this.delegate = new SpiffeTrustManager(source, () -> Set.of(expected));
         this.expected = expected;
-    }
-
-    /** The SPIFFE ID of the last server that passed verification, or null. */
-    public String lastVerifiedPeer() {
-        return lastVerifiedPeer.get();
     }
 
     @Override
@@ -61,10 +53,10 @@ public final class PinnedPeerTrustManager extends X509ExtendedTrustManager {
         } catch (CertificateException e) {
             throw new PeerRejectedException(presented, expected.toString(), e);
         }
-        lastVerifiedPeer.set(presented);
     }
 
-    static String spiffeIdOf(X509Certificate cert) {
+    /** The certificate's SPIFFE ID (URI SAN), or a phrase saying it has none. */
+    public static String spiffeIdOf(X509Certificate cert) {
         try {
             if (cert.getSubjectAlternativeNames() != null) {
                 for (List<?> san : cert.getSubjectAlternativeNames()) {

@@ -3,6 +3,7 @@ package org.spiffelab.webapp.web;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.Semaphore;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.server.Handler;
@@ -12,16 +13,24 @@ import org.eclipse.jetty.util.Callback;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Routes: {@code /} the page, {@code /api/portal} the same view as JSON, {@code /healthz} ready once an SVID is held. */
-public final class PortalHandler extends Handler.Abstract.NonBlocking {
+/**
+ * Routes: {@code /} the page, {@code /api/portal} the same view as JSON, {@code /healthz} ready once an SVID is held.
+ * A view calls customer-service and may wait seconds, so this handler is a blocking one: Jetty runs it on a worker
+ * thread, never on a selector thread where it would stall every other connection (/healthz included). At most
+ * {@code maxConcurrentViews} views run at once; more are told to retry, so workers remain for /healthz.
+ */
+public final class PortalHandler extends Handler.Abstract {
 
     private static final Logger LOG = LoggerFactory.getLogger(PortalHandler.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Portal portal;
+    private final Semaphore views;
 
-    public PortalHandler(Portal portal) {
+    public PortalHandler(Portal portal, int maxConcurrentViews) {
+        super(InvocationType.BLOCKING);
         this.portal = portal;
+        this.views = new Semaphore(maxConcurrentViews);
     }
 
     @Override
@@ -33,8 +42,8 @@ public final class PortalHandler extends Handler.Abstract.NonBlocking {
                 return true;
             }
             switch (path) {
-                case "/" -> send(response, callback, 200, "text/html; charset=utf-8", PortalPage.render(portal.view()));
-                case "/api/portal" -> send(response, callback, 200, "application/json", JSON.writeValueAsString(portal.view()));
+                case "/" -> view(response, callback, "text/html; charset=utf-8", PortalPage::render);
+                case "/api/portal" -> view(response, callback, "application/json", JSON::writeValueAsString);
                 case "/healthz" -> health(response, callback);
                 default -> send(response, callback, 404, "application/json", "{\"error\":\"not found\"}");
             }
@@ -44,6 +53,22 @@ public final class PortalHandler extends Handler.Abstract.NonBlocking {
             send(response, callback, 500, "text/plain; charset=utf-8", "The portal failed to render this page; see the webapp's log.\n");
         }
         return true;
+    }
+
+    private interface Render {
+        String apply(PortalView view) throws Exception;
+    }
+
+    private void view(Response response, Callback callback, String type, Render render) throws Exception {
+        if (!views.tryAcquire()) {
+            send(response, callback, 503, "text/plain; charset=utf-8", "The portal is busy; try again in a moment.\n");
+            return;
+        }
+        try {
+            send(response, callback, 200, type, render.apply(portal.view()));
+        } finally {
+            views.release();
+        }
     }
 
     private void health(Response response, Callback callback) {

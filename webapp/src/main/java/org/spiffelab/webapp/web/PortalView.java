@@ -8,7 +8,7 @@ public record PortalView(String title, Identity identity, String customerService
 
     /**
      * @param spiffeId   null while no SVID is held
-     * @param peer       the SPIFFE ID customer-service presented in the last successful handshake, or null
+     * @param peer       the SPIFFE ID customer-service proved on the connection that answered this view's call, or null
      */
     public record Identity(String spiffeId, String trustDomain, String serial, String notAfter, long rotations, String peer) {
     }

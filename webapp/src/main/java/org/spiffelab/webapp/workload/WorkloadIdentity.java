@@ -6,6 +6,7 @@ import io.spiffe.svid.x509svid.X509Svid;
 import io.spiffe.workloadapi.DefaultWorkloadApiClient;
 import io.spiffe.workloadapi.DefaultX509Source;
 import io.spiffe.workloadapi.X509Source;
+import io.spiffe.workloadapi.retry.ExponentialBackoffPolicy;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.function.LongSupplier;
@@ -15,6 +16,15 @@ import java.util.function.LongSupplier;
  * SVIDs the stream has delivered.
  */
 public final class WorkloadIdentity implements AutoCloseable {
+
+    /**
+     * Reconnects to a restarted agent within about a second and never waits more than 2 s between tries (java-spiffe's
+     * default backs off to 60 s, so a returned agent could go unnoticed for a minute). A try is one connect on a
+     * local Unix socket: cheap for the agent.
+     */
+    static final ExponentialBackoffPolicy RECONNECT = ExponentialBackoffPolicy.builder()
+            .initialDelay(Duration.ofMillis(250)).maxDelay(Duration.ofSeconds(2)).backoffMultiplier(2)
+            .maxRetries(ExponentialBackoffPolicy.UNLIMITED_RETRIES).build();
 
     private final X509Source source;
     private final LongSupplier updates;
@@ -32,7 +42,7 @@ public final class WorkloadIdentity implements AutoCloseable {
     public static WorkloadIdentity connect(String socket, Duration timeout) {
         try {
             RotationCountingClient client = new RotationCountingClient(DefaultWorkloadApiClient.newClient(
-                    DefaultWorkloadApiClient.ClientOptions.builder().spiffeSocketPath(socket).build()));
+                    DefaultWorkloadApiClient.ClientOptions.builder().spiffeSocketPath(socket).exponentialBackoffPolicy(RECONNECT).build()));
             DefaultX509Source source = DefaultX509Source.newSource(DefaultX509Source.X509SourceOptions.builder()
                     .spiffeSocketPath(socket).workloadApiClient(client).initTimeout(timeout).build());
             return new WorkloadIdentity(source, client::updates);

@@ -78,4 +78,28 @@ class WebappConfigTest {
     private WebappConfig from(String key, String value) {
         return WebappConfig.from(new String[0], Map.of("SPIFFE_ENDPOINT_SOCKET", socket, key, value));
     }
+
+    @Test
+    void misspeltFlagIsRejectedNamingItAndTheLikelyOne() {
+        assertThatThrownBy(() -> WebappConfig.from(new String[] {"--customer-service-idd=spiffe://example.org/ns/demo/sa/x"},
+                Map.of("SPIFFE_ENDPOINT_SOCKET", socket)))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("unknown flag --customer-service-idd").hasMessageContaining("did you mean --customer-service-id?");
+        assertThatThrownBy(() -> WebappConfig.from(new String[] {"--colour=blue"}, Map.of("SPIFFE_ENDPOINT_SOCKET", socket)))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("unknown flag --colour").hasMessageContaining("--title");
+    }
+
+    @Test
+    void misspeltEnvironmentSettingIsRejectedButForeignVariablesAreNot() {
+        assertThatThrownBy(() -> WebappConfig.from(new String[0], Map.of("SPIFFE_ENDPOINT_SOCKET", socket, "CUSTOMER_SERVICE_IDD", "x")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("unknown environment setting CUSTOMER_SERVICE_IDD").hasMessageContaining("CUSTOMER_SERVICE_ID?");
+        assertThatThrownBy(() -> WebappConfig.from(new String[0], Map.of("SPIFFE_ENDPOINT_SOCKET", socket, "SVID_TIMOUT", "PT5S")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("SVID_TIMOUT").hasMessageContaining("SVID_TIMEOUT?");
+        // What a shell, a JVM image and Kubernetes' service links put in the environment is left alone.
+        WebappConfig config = WebappConfig.from(new String[0], Map.of("SPIFFE_ENDPOINT_SOCKET", socket, "PATH", "/usr/bin",
+                "HOME", "/", "JAVA_HOME", "/opt/java", "CUSTOMER_SERVICE_PORT", "tcp://10.0.0.1:8443",
+                "CUSTOMER_SERVICE_SERVICE_HOST", "10.0.0.1", "CUSTOMER_SERVICE_PORT_8443_TCP", "tcp://10.0.0.1:8443", "TITLE", "webapp"));
+        assertThat(config.title()).isEqualTo("webapp");
+    }
 }

@@ -36,10 +36,10 @@ class CustomerServiceClientTest {
     void pinnedServerGivesTheCustomersDataAndIsRemembered() throws Exception {
         try (TlsPeer server = new TlsPeer(pki.issue(SERVER_ID), pki.caCert(), 200, CUSTOMER)) {
             PinnedPeerTrustManager trust = SpiffeTls.pinnedTo(source, SpiffeId.parse(SERVER_ID));
-            PortalResult result = call(server, trust);
-            assertThat(result).isInstanceOf(Data.class);
-            assertThat(((Data) result).profile().path("name").asText()).isEqualTo("Ada Lovelace");
-            assertThat(trust.lastVerifiedPeer()).isEqualTo(SERVER_ID);
+            CustomerCall call = call(server, trust);
+            assertThat(call.result()).isInstanceOf(Data.class);
+            assertThat(((Data) call.result()).profile().path("name").asText()).isEqualTo("Ada Lovelace");
+            assertThat(call.verifiedPeer()).isEqualTo(SERVER_ID);
             assertThat(server.clientCertificates()).isNotEmpty()
                     .allSatisfy(c -> assertThat(c.getSubjectAlternativeNames().iterator().next().get(1)).isEqualTo(CLIENT_ID));
         }
@@ -50,10 +50,11 @@ class CustomerServiceClientTest {
         String impostor = "spiffe://example.org/ns/demo/sa/webapp-2";
         try (TlsPeer server = new TlsPeer(pki.issue(impostor), pki.caCert(), 200, CUSTOMER)) {
             PinnedPeerTrustManager trust = SpiffeTls.pinnedTo(source, SpiffeId.parse(SERVER_ID));
-            Failure failure = (Failure) call(server, trust);
+            CustomerCall call = call(server, trust);
+            Failure failure = (Failure) call.result();
             assertThat(failure.reason()).isEqualTo(Reason.SERVER_NOT_TRUSTED);
             assertThat(failure.message()).contains(impostor).contains(SERVER_ID);
-            assertThat(trust.lastVerifiedPeer()).isNull();
+            assertThat(call.verifiedPeer()).isNull();
             assertThat(server.clientCertificates()).as("nothing requested from an untrusted server").isEmpty();
         }
     }
@@ -62,7 +63,7 @@ class CustomerServiceClientTest {
     void serverWithTheRightIdFromAnotherCaIsRefused() throws Exception {
         TestPki foreign = new TestPki("example.org");
         try (TlsPeer server = new TlsPeer(foreign.issue(SERVER_ID), pki.caCert(), 200, CUSTOMER)) {
-            Failure failure = (Failure) call(server, SpiffeTls.pinnedTo(source, SpiffeId.parse(SERVER_ID)));
+            Failure failure = (Failure) call(server, SpiffeTls.pinnedTo(source, SpiffeId.parse(SERVER_ID))).result();
             assertThat(failure.reason()).isEqualTo(Reason.SERVER_NOT_TRUSTED);
         }
     }
@@ -70,7 +71,7 @@ class CustomerServiceClientTest {
     @Test
     void policyDenialIsExplainedWithTheServersBody() throws Exception {
         try (TlsPeer server = new TlsPeer(pki.issue(SERVER_ID), pki.caCert(), 403, "RBAC: access denied")) {
-            Failure failure = (Failure) call(server, SpiffeTls.pinnedTo(source, SpiffeId.parse(SERVER_ID)));
+            Failure failure = (Failure) call(server, SpiffeTls.pinnedTo(source, SpiffeId.parse(SERVER_ID))).result();
             assertThat(failure.reason()).isEqualTo(Reason.DENIED_BY_POLICY);
             assertThat(failure.status()).isEqualTo(403);
             assertThat(failure.body()).isEqualTo("RBAC: access denied");
@@ -81,7 +82,7 @@ class CustomerServiceClientTest {
     void serverThatDoesNotTrustOurCaFailsTheHandshake() throws Exception {
         TestPki other = new TestPki("other.org");
         try (TlsPeer server = new TlsPeer(pki.issue(SERVER_ID), other.caCert(), 200, CUSTOMER)) {
-            Failure failure = (Failure) call(server, SpiffeTls.pinnedTo(source, SpiffeId.parse(SERVER_ID)));
+            Failure failure = (Failure) call(server, SpiffeTls.pinnedTo(source, SpiffeId.parse(SERVER_ID))).result();
             assertThat(failure.reason()).isEqualTo(Reason.TLS_HANDSHAKE_FAILED);
         }
     }
@@ -94,7 +95,7 @@ class CustomerServiceClientTest {
         }
         try (CustomerServiceClient client = new CustomerServiceClient(URI.create("https://127.0.0.1:" + port),
                 SpiffeTls.clientContext(source, SpiffeTls.pinnedTo(source, SpiffeId.parse(SERVER_ID))))) {
-            Failure failure = (Failure) client.customer("1001");
+            Failure failure = (Failure) client.customer("1001").result();
             assertThat(failure.reason()).isEqualTo(Reason.UNREACHABLE);
         }
     }
@@ -104,17 +105,33 @@ class CustomerServiceClientTest {
         try (TlsPeer server = new TlsPeer(pki.issue(SERVER_ID), pki.caCert(), 200, CUSTOMER)) {
             PinnedPeerTrustManager trust = SpiffeTls.pinnedTo(source, SpiffeId.parse(SERVER_ID));
             X509Svid first = source.getX509Svid();
-            assertThat(call(server, trust)).isInstanceOf(Data.class);
+            assertThat(call(server, trust).result()).isInstanceOf(Data.class);
             X509Svid rotated = pki.issue(CLIENT_ID);
             source.rotate(rotated);
             // A new TLS context has no session to resume, so this is a full handshake with whatever the source holds now.
-            assertThat(call(server, trust)).isInstanceOf(Data.class);
+            assertThat(call(server, trust).result()).isInstanceOf(Data.class);
             assertThat(server.clientCertificates()).extracting(c -> c.getSerialNumber())
                     .containsSubsequence(first.getLeaf().getSerialNumber(), rotated.getLeaf().getSerialNumber());
         }
     }
 
-    private PortalResult call(TlsPeer server, PinnedPeerTrustManager trust) throws Exception {
+    @Test
+    void thePeerShownIsTheOneThisCallVerifiedNotAnEarlierHandshakes() throws Exception {
+        PinnedPeerTrustManager trust = SpiffeTls.pinnedTo(source, SpiffeId.parse(SERVER_ID));
+        try (TlsPeer good = new TlsPeer(pki.issue(SERVER_ID), pki.caCert(), 200, CUSTOMER);
+             TlsPeer denying = new TlsPeer(pki.issue(SERVER_ID), pki.caCert(), 403, "RBAC: access denied");
+             TlsPeer impostor = new TlsPeer(pki.issue("spiffe://example.org/ns/demo/sa/webapp-2"), pki.caCert(), 200, CUSTOMER)) {
+            assertThat(call(good, trust).verifiedPeer()).isEqualTo(SERVER_ID);
+            // Same trust manager, later call refused: no verified peer, whatever the earlier handshake proved.
+            assertThat(call(impostor, trust).verifiedPeer()).isNull();
+            // A denial comes over a verified connection: the peer is known even though the result is a failure.
+            CustomerCall denied = call(denying, trust);
+            assertThat(denied.result()).isInstanceOf(Failure.class);
+            assertThat(denied.verifiedPeer()).isEqualTo(SERVER_ID);
+        }
+    }
+
+    private CustomerCall call(TlsPeer server, PinnedPeerTrustManager trust) throws Exception {
         try (CustomerServiceClient client = new CustomerServiceClient(URI.create(server.url()), SpiffeTls.clientContext(source, trust))) {
             return client.customer("1001");
         }

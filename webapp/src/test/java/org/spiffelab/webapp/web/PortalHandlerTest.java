@@ -3,7 +3,15 @@ package org.spiffelab.webapp.web;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.spiffe.spiffeid.SpiffeId;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -40,8 +48,8 @@ class PortalHandlerTest {
                 Map.of("SPIFFE_ENDPOINT_SOCKET", socket));
         PinnedPeerTrustManager trust = SpiffeTls.pinnedTo(source, SpiffeId.parse(WebappConfig.DEFAULT_CUSTOMER_SERVICE_ID));
         customers = new CustomerServiceClient(config.customerServiceUrl(), SpiffeTls.clientContext(source, trust));
-        server = new Server(0);
-        server.setHandler(new PortalHandler(new Portal(config, new WorkloadIdentity(source, () -> 1), trust, customers)));
+        server = WebServer.create(0, WebServer.Limits.DEFAULT,
+                new PortalHandler(new Portal(config, new WorkloadIdentity(source, () -> 1), customers), WebServer.Limits.DEFAULT.maxConcurrentViews()));
         server.start();
     }
 
@@ -80,6 +88,68 @@ class PortalHandlerTest {
         HttpResponse<String> post = http.send(HttpRequest.newBuilder(url("/")).POST(HttpRequest.BodyPublishers.noBody()).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(post.statusCode()).isEqualTo(405);
+    }
+
+    @Test
+    void healthAnswersWhileAPageViewWaitsOnASilentCustomerService() throws Exception {
+        source.rotate(pki.issue("spiffe://example.org/ns/demo/sa/webapp"));
+        try (SilentPeer silent = new SilentPeer();
+             CustomerServiceClient toSilent = new CustomerServiceClient(URI.create("https://127.0.0.1:" + silent.port()),
+                     SpiffeTls.clientContext(source, SpiffeTls.pinnedTo(source, SpiffeId.parse(WebappConfig.DEFAULT_CUSTOMER_SERVICE_ID))))) {
+            server.stop();
+            WebappConfig config = WebappConfig.from(new String[] {"--customer-service-url=https://127.0.0.1:" + silent.port()},
+                    Map.of("SPIFFE_ENDPOINT_SOCKET", "unix:" + Files.createTempFile("agent", ".sock")));
+            server = WebServer.create(0, WebServer.Limits.DEFAULT,
+                    new PortalHandler(new Portal(config, new WorkloadIdentity(source, () -> 1), toSilent), WebServer.Limits.DEFAULT.maxConcurrentViews()));
+            server.start();
+
+            CompletableFuture<HttpResponse<String>> page = http.sendAsync(HttpRequest.newBuilder(url("/")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(silent.awaitConnection()).as("the page view reached customer-service").isTrue();
+            // The view now waits for a server that never answers. /healthz must not wait behind it.
+            HttpResponse<String> health = get("/healthz");
+            assertThat(health.statusCode()).isEqualTo(200);
+            assertThat(page).as("the page view is still waiting: /healthz was answered beside it, not after it").isNotDone();
+            assertThat(page.get().body()).contains("customer-service");
+        }
+    }
+
+    /** Accepts TCP connections and never sends a byte: a customer-service that hangs. */
+    static final class SilentPeer implements AutoCloseable {
+        private final ServerSocket socket = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+        private final List<Socket> accepted = new CopyOnWriteArrayList<>();
+        private final CountDownLatch first = new CountDownLatch(1);
+        private final Thread acceptor = new Thread(() -> {
+            try {
+                while (true) {
+                    accepted.add(socket.accept());
+                    first.countDown();
+                }
+            } catch (IOException closed) {
+                // close() ends the loop
+            }
+        });
+
+        SilentPeer() throws IOException {
+            acceptor.setDaemon(true);
+            acceptor.start();
+        }
+
+        int port() {
+            return socket.getLocalPort();
+        }
+
+        boolean awaitConnection() throws InterruptedException {
+            return first.await(30, TimeUnit.SECONDS);
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
+            for (Socket s : accepted) {
+                s.close();
+            }
+        }
     }
 
     private HttpResponse<String> get(String path) throws Exception {
