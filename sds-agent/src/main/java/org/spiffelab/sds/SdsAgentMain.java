@@ -76,6 +76,7 @@ public final class SdsAgentMain {
         Runnable authzReady = () -> readiness.met("authz");
         AutoCloseable authz = () -> { };
         Runnable startAuthz = () -> { };
+        Runnable onX509 = () -> { };
         switch (config.authzMode()) {
             case INJECT -> {
                 JwtSvidRefresher refresher = new JwtSvidRefresher(() -> WorkloadApi.client(config.workloadApiSocket()),
@@ -83,6 +84,7 @@ public final class SdsAgentMain {
                 services.add(AuthzService.injecting(refresher));
                 authz = refresher;
                 startAuthz = refresher::start;
+                onX509 = refresher::fetchNowIfNoneHeld;
             }
             case VALIDATE -> {
                 JwtBundleSource bundles = new JwtBundleSource(config.workloadApiSocket(), config.svidTimeout(), authzReady);
@@ -109,7 +111,11 @@ public final class SdsAgentMain {
         readiness.reportTo(server::serving);
         AutoCloseable authzToClose = authz;
         watcher.addListener(sds);
-        watcher.addListener(snapshot -> readiness.met("x509-svid"));
+        Runnable x509Arrived = onX509;
+        watcher.addListener(snapshot -> {
+            readiness.met("x509-svid");
+            x509Arrived.run();
+        });
         watcher.addListener(snapshot -> javaSpiffeLog.recovered());
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -132,13 +138,16 @@ public final class SdsAgentMain {
         stopped.await();
     }
 
-    /** Exit 0 when the agent on sds_socket reports SERVING (for container health checks). */
+    /**
+     * Exit 0 when the agent on sds_socket reports SERVING (for container health checks). The deadline covers a cold
+     * JVM's first connection on a loaded host (3 s was missed there with the agent answering in milliseconds).
+     */
     private static void health(AgentConfig config) throws InterruptedException {
         io.grpc.netty.shaded.io.netty.channel.EventLoopGroup group = new io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup(1);
         io.grpc.ManagedChannel channel = org.spiffelab.sds.server.UnixChannels.open(config.sdsSocket(), group);
         int exit;
         try {
-            var status = io.grpc.health.v1.HealthGrpc.newBlockingStub(channel).withDeadlineAfter(3, java.util.concurrent.TimeUnit.SECONDS)
+            var status = io.grpc.health.v1.HealthGrpc.newBlockingStub(channel).withDeadlineAfter(10, java.util.concurrent.TimeUnit.SECONDS)
                     .check(io.grpc.health.v1.HealthCheckRequest.getDefaultInstance()).getStatus();
             System.out.println(status);
             exit = status == io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING ? 0 : 1;

@@ -28,6 +28,8 @@ public final class JwtSvidRefresher implements AutoCloseable {
     static final Duration FETCH_DEADLINE = Duration.ofSeconds(5);
     private static final Duration FIRST_RETRY = Duration.ofMillis(500);
     private static final Duration MAX_RETRY = Duration.ofSeconds(30);
+    /** Until a first token is held, retry often: readiness waits on it, and registration may land at any moment. */
+    private static final Duration MAX_RETRY_BEFORE_FIRST = Duration.ofSeconds(2);
     private static final Duration MIN_REFRESH = Duration.ofSeconds(1);
     private static final Logger LOG = LoggerFactory.getLogger(JwtSvidRefresher.class);
 
@@ -52,6 +54,17 @@ public final class JwtSvidRefresher implements AutoCloseable {
 
     public void start() {
         scheduler.execute(this::refresh);
+    }
+
+    /** Fetch now if no token is held yet (e.g. the X.509 SVID just arrived: the workload is registered). */
+    public void fetchNowIfNoneHeld() {
+        if (current == null && !scheduler.isShutdown()) {
+            scheduler.execute(() -> {
+                if (current == null) {
+                    refresh();
+                }
+            });
+        }
     }
 
     /** The held compact token, without waiting. @throws NoToken when none is held or it has expired */
@@ -105,7 +118,8 @@ public final class JwtSvidRefresher implements AutoCloseable {
 
     private void failed(String why) {
         lastFailure = why;
-        Duration delay = retry;
+        Duration cap = current == null ? MAX_RETRY_BEFORE_FIRST : MAX_RETRY;
+        Duration delay = retry.compareTo(cap) > 0 ? cap : retry;
         retry = retry.multipliedBy(2).compareTo(MAX_RETRY) > 0 ? MAX_RETRY : retry.multipliedBy(2);
         LOG.warn("fetching the JWT-SVID for audience {} failed ({}); {}retrying in {} ms", audience, why,
                 current == null ? "" : "keeping the held one until it expires; ", delay.toMillis());
