@@ -33,6 +33,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestClassOrder;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.condition.EnabledIfEnvironmentVariable;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.spiffelab.harness.LabImages;
 import org.spiffelab.harness.LabProperties;
@@ -48,7 +49,11 @@ import org.spiffelab.scenario.Pem;
  * turn over each other, as a person switching scenarios would. Plus what only Kubernetes shows: k8s_psat node
  * attestation, the ClusterSPIFFEID's status, IDs from service accounts, no SVID outside the selector, entries
  * following pods, and spire-controller-manager's admission webhook.
+ *
+ * <p>Runs when {@code LAB_K8S=1}: not yet part of the default {@code mvn verify}, because its cold start (building
+ * Kubernetes from the Go module proxy, importing the images) and its run time have not been proven inside CI's budget.
  */
+@EnabledIfEnvironmentVariable(named = "LAB_K8S", matches = "1")
 @TestClassOrder(ClassOrderer.OrderAnnotation.class)
 class KubernetesScenarioIT {
 
