@@ -4,6 +4,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import org.testcontainers.DockerClientFactory;
 import org.testcontainers.images.builder.ImageFromDockerfile;
 
 /**
@@ -33,12 +34,17 @@ public final class ModuleImage {
                 throw new IllegalStateException(m + "/target/" + m + ".jar not found: build it first (mvn -pl " + m
                         + " -am package -DskipTests)");
             }
-            return new ImageFromDockerfile(name + "-" + digest(target, m), false)
+            String built = new ImageFromDockerfile(name + "-" + digest(target, m), false)
                     .withFileFromPath("Dockerfile", lab.file("docker/" + m + "/Dockerfile"))
                     .withFileFromPath("target/" + m + ".jar", target.resolve(m + ".jar"))
                     .withFileFromPath("target/lib", target.resolve("lib"))
                     .withBuildArg("JRE_IMAGE", images.jre())
                     .get();
+            // Also under lab.properties' own name: the Kubernetes manifests and scripts/cluster.sh import that one.
+            int colon = name.lastIndexOf(':');
+            DockerClientFactory.instance().client().tagImageCmd(built, name.substring(0, colon), name.substring(colon + 1))
+                    .withForce().exec();
+            return built;
         });
     }
 
