@@ -5,7 +5,7 @@
 # touched), bridge CNI, CoreDNS and a default StorageClass; the lab's images are imported under the manifests' names.
 #
 #   scripts/cluster.sh up       # build what is missing (cached), start, wait for the node, import images
-#   scripts/cluster.sh status   # what runs, and whether the API answers
+#   scripts/cluster.sh status   # what runs, and whether the API answers (exit code 0 only when it does)
 #   scripts/cluster.sh down     # stop everything and put the host back as it was (iptables, sysctls, mounts, links)
 #   scripts/cluster.sh env      # prints the exports that point kubectl at this cluster
 #
@@ -279,11 +279,17 @@ save_host_state() {
 start_containerd() {
   step "containerd (the cluster's own: socket $CONTAINERD_SOCK; Docker's is not touched)" \
        "read $LOGS/containerd.log; 'runc --debug' shows sandbox failures"
-  mkdir -p "$STATE/containerd/state" "$LAB_CACHE/k8s-containerd" "$STATE/cni/net.d"
+  # The image store lives with the cluster and goes with 'down' (re-importing costs ~30 s on 'up'): a store kept
+  # across clusters drifted from its snapshot metadata and failed imports with "parent snapshot ... does not exist".
+  if [ -d "$LAB_CACHE/k8s-containerd" ]; then
+    info "removing the image store earlier versions kept in $LAB_CACHE/k8s-containerd"
+    rm -rf "$LAB_CACHE/k8s-containerd" "$LAB_CACHE/k8s-containerd-imported"
+  fi
+  mkdir -p "$STATE/containerd/state" "$STATE/containerd/root" "$STATE/cni/net.d"
   cat >"$STATE/containerd/config.toml" <<TOML
 version = 2
-# The image store survives 'down' (warm starts); containers and state do not.
-root = "$LAB_CACHE/k8s-containerd"
+# Everything below lives under the cluster's state folder and goes with 'down'.
+root = "$STATE/containerd/root"
 state = "$STATE/containerd/state"
 disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.btrfs",
   "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper", "io.containerd.tracing.processor.v1.otlp"]
@@ -454,7 +460,7 @@ load_images() {
   scratch_image spire-envoy-lab/pause:dev pause '["/pause"]'
   scratch_image spire-envoy-lab/coredns:dev coredns '["/coredns"]'
   scratch_image "$LOCAL_SPIRE_CONTROLLER_MANAGER_IMAGE" spire-controller-manager '["/spire-controller-manager"]'
-  local marks="$LAB_CACHE/k8s-containerd-imported" have src dst id todo=() tags=()
+  local marks="$STATE/containerd/imported" have src dst id todo=() tags=()
   mkdir -p "$marks"
   have=$(ctr_k8s images ls -q)
   while read -r src dst; do
@@ -611,7 +617,7 @@ cluster_down() {
   fi
   [ -f "$STATE/created-run-spire" ] && rm -rf /run/spire "$STATE/created-run-spire"
   rm -rf /run/containerd/runc/k8s.io
-  # The cluster's objects go with it (etcd, kubelet, volumes, certificates); images and binaries stay cached.
+  # The cluster goes with it (etcd, kubelet, volumes, certificates, its image store); binaries stay cached.
   [ -d "$LOGS" ] && { rm -rf "$STATE/logs.previous"; mv "$LOGS" "$STATE/logs.previous"; }
   rm -rf "${STATE:?}/etcd" "$STATE/kubelet" "$STATE/volumes" "$STATE/cni" "$STATE/containerd" "$PKI" "$RUN" "$STATE"/*.kubeconfig "$STATE"/*.yaml
   info "cluster down; logs of this run: $STATE/logs.previous"
@@ -651,7 +657,7 @@ cluster_up() {
 case "${1:-}" in
   up) cluster_up ;;
   down) cluster_down ;;
-  status) cluster_status ;;
+  status) cluster_status; running kube-apiserver && kc get --raw /readyz >/dev/null 2>&1 ;;  # exit 0: up and answering
   images) mkdir -p "$LOGS" "$RUN"; running containerd || die "the cluster is not up: scripts/cluster.sh up"; load_images ;;
   env) printf 'export KUBECONFIG=%s\nexport PATH=%s:$PATH\n' "$KUBECONFIG_FILE" "$BIN" ;;
   build) build_all ;;

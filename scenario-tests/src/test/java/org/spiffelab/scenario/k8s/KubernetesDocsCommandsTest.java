@@ -49,6 +49,23 @@ class KubernetesDocsCommandsTest {
         }
     }
 
+    @Test
+    void theKubernetesDemoRunsTheDocsCommands() throws IOException {
+        List<String> commands = new ArrayList<>();
+        for (String line : Files.readAllLines(LAB.file("scripts/demo-k8s.sh"))) {
+            if (line.startsWith("kubectl ")) {
+                // Unquoted, redirects and '&' dropped, the script's variables replaced by the docs' values.
+                commands.add(line.replaceAll("\\s*(>\\S+\\s*)?&?$", "").replace("\"", "").replace("$scenario", "<scenario>")
+                        .replace("$K8S_WEBAPP_LOCAL_PORT", LAB.get("K8S_WEBAPP_LOCAL_PORT"))
+                        .replace("$K8S_WEBAPP_2_LOCAL_PORT", LAB.get("K8S_WEBAPP_2_LOCAL_PORT")));
+            }
+        }
+        List<String> expected = new ArrayList<>(KubernetesCommands.apply("<scenario>"));
+        expected.addAll(KubernetesCommands.waitReady());
+        expected.addAll(KubernetesCommands.portForwards(LAB));
+        assertThat(commands).as("kubectl commands of scripts/demo-k8s.sh, in order").containsExactlyElementsOf(expected);
+    }
+
     /** Lines of fenced blocks that start with kubectl, and inline `kubectl ...` spans. */
     static List<String> kubectlCommands(String markdown) {
         List<String> commands = new ArrayList<>();

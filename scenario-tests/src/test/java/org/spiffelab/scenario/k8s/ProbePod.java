@@ -66,9 +66,13 @@ final class ProbePod {
     }
 
     Kubectl.Result exec(String... command) {
+        return exec(Duration.ofSeconds(60), command);
+    }
+
+    Kubectl.Result exec(Duration timeout, String... command) {
         List<String> args = new ArrayList<>(List.of("-n", namespace, "exec", name, "-c", "toolbox", "--"));
         args.addAll(List.of(command));
-        return kubectl.run(Duration.ofSeconds(60), args.toArray(String[]::new));
+        return kubectl.run(timeout, args.toArray(String[]::new));
     }
 
     /** Fetches this pod's X.509-SVID into /dev/shm/svid (svid.0.pem, svid.0.key, bundle.0.pem). */
