@@ -46,6 +46,9 @@ class EnvoyConfigTest {
         for (FilterChain chain : listener.getFilterChainsList()) {
             DownstreamTlsContext tls = EnvoyConfigs.unpack(chain.getTransportSocket().getTypedConfig(), DownstreamTlsContext.class);
             assertThat(tls.getRequireClientCertificate().getValue()).as("require_client_certificate").isTrue();
+            // A resumed session skips the client-certificate check (X509Contract proves none resumes on the wire).
+            assertThat(tls.getDisableStatelessSessionResumption()).as("disable_stateless_session_resumption").isTrue();
+            assertThat(tls.getDisableStatefulSessionResumption()).as("disable_stateful_session_resumption").isTrue();
             CommonTlsContext common = tls.getCommonTlsContext();
             assertThat(common.getTlsCertificateSdsSecretConfigsList()).extracting(SdsSecretConfig::getName)
                     .containsExactly(LAB.get("CUSTOMER_SERVICE_ID"));

@@ -117,6 +117,20 @@ abstract class X509Contract {
     }
 
     @Test
+    void everyConnectionProvesItsCertificateAfreshWithoutSessionResumption() throws Exception {
+        // One client context offers its session ticket on every reconnection; a resumed session would skip the
+        // client-certificate check and let a client in on a handshake made before its SVID expired.
+        MtlsProbe client = probeAs(webappSvid);
+        long handshakes = stack.envoyStat(LISTENER_STATS + "ssl.handshake");
+        long reused = stack.envoyStat(LISTENER_STATS + "ssl.session_reused");
+        for (int i = 0; i < 3; i++) {
+            assertThat(client.get("localhost", stack.pod().publishedTlsPort(), "/api/customers").failure()).isNull();
+        }
+        assertThat(stack.envoyStat(LISTENER_STATS + "ssl.handshake")).as("full handshakes").isEqualTo(handshakes + 3);
+        assertThat(stack.envoyStat(LISTENER_STATS + "ssl.session_reused")).as("resumed sessions").isEqualTo(reused);
+    }
+
+    @Test
     void workloadWithoutRegistrationGetsNoSvid() {
         ToolboxContainer stranger = stack.startWorkload("stranger");
         ExecResult fetch = stranger.fetchX509Svid();
