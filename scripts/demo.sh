@@ -23,12 +23,11 @@ if [ -n "$k8s" ]; then exec bash "$LAB_ROOT/scripts/demo-k8s.sh" "$scenario"; fi
 if docker_answers && [ -n "$(running_lab)" ]; then
   die "a lab is already running ($(running_lab)). Stop it first: Ctrl-C in the terminal that runs scripts/demo.sh, or scripts/lab.sh stop."
 fi
-prepare_java -pl lab-harness,webapp,sds-agent -am
+prepare_java -pl lab-demo,webapp,sds-agent -am
 
 step "start scenario $scenario: SPIRE, customer-service, webapp and webapp-2 (Ctrl-C stops and removes them)"
 trap - ERR
-mvnq -pl lab-harness exec:java -Dexec.mainClass=org.spiffelab.harness.Demo -Dexec.args="$scenario" \
-  -Dorg.slf4j.simpleLogger.defaultLogLevel=warn &
+mvnq -pl lab-demo exec:java -Dexec.args="$scenario" -Dorg.slf4j.simpleLogger.defaultLogLevel=warn &
 demo=$!
 # Ctrl-C reaches the whole process group in a terminal; a signal sent to this script alone is passed on as TERM
 # (a background job of a script ignores SIGINT) and the JVM's shutdown hook removes the containers and volumes.

@@ -44,7 +44,7 @@ mvnq() {
     > >(sed -u 's/\x1b\[[0-9;]*[A-Za-z]//g') 2> >(sed -u 's/\x1b\[[0-9;]*[A-Za-z]//g' >&2)
 }
 
-# The fixed-name lab (prefix "lab", see Demo.java) that a demo or scripts/lab.sh left running, if any.
+# The fixed-name lab (prefix "lab", see StandardLab.java) that a demo or scripts/lab.sh left running, if any.
 running_lab() { docker ps -a --format '{{.Names}}' --filter name=^lab- 2>/dev/null | sort | paste -sd ' ' -; }
 
 # Runs the toolchain, then installs the lab's Java modules (all by default) for the demo and benchmark scripts.

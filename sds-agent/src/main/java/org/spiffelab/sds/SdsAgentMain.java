@@ -143,7 +143,7 @@ public final class SdsAgentMain {
      * JVM's first connection on a loaded host (3 s was missed there with the agent answering in milliseconds).
      */
     private static void health(AgentConfig config) throws InterruptedException {
-        io.grpc.netty.shaded.io.netty.channel.EventLoopGroup group = new io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup(1);
+        io.grpc.netty.shaded.io.netty.channel.EventLoopGroup group = org.spiffelab.sds.server.UnixChannels.eventLoops(1);
         io.grpc.ManagedChannel channel = org.spiffelab.sds.server.UnixChannels.open(config.sdsSocket(), group);
         int exit;
         try {
@@ -162,7 +162,7 @@ public final class SdsAgentMain {
 
     /** Prints the running agent's counters (open SDS streams, ...) as JSON; exit 1 when it does not answer. */
     private static void status(AgentConfig config) {
-        io.grpc.netty.shaded.io.netty.channel.EventLoopGroup group = new io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup(1);
+        io.grpc.netty.shaded.io.netty.channel.EventLoopGroup group = org.spiffelab.sds.server.UnixChannels.eventLoops(1);
         io.grpc.ManagedChannel channel = org.spiffelab.sds.server.UnixChannels.open(config.sdsSocket(), group);
         int exit = 0;
         try {

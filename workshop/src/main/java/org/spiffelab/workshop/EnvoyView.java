@@ -161,7 +161,7 @@ record EnvoyView(JsonNode configDump, JsonNode certs, Map<String, Long> stats) {
 
     private static void collect(JsonNode node, String field, List<JsonNode> found) {
         if (node.isObject()) {
-            node.fields().forEachRemaining(e -> {
+            node.properties().forEach(e -> {
                 if (e.getKey().equals(field)) {
                     found.add(e.getValue());
                 } else {

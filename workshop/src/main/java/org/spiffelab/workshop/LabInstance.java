@@ -9,7 +9,7 @@ import java.nio.file.Path;
  */
 record LabInstance(String prefix, Path work, boolean fixedPorts) {
 
-    static final String DEFAULT_PREFIX = "lab";
+    static final String DEFAULT_PREFIX = org.spiffelab.harness.StandardLab.PREFIX;
 
     /** scripts/lab.sh's lab: prefix {@code lab}, working folder {@code work/} of the repository. */
     static LabInstance standard(Path root) {

@@ -55,7 +55,7 @@ final class LiveStack {
             return Map.of();
         }
         Map<String, String> labels = new HashMap<>();
-        json(result.out()).fields().forEachRemaining(e -> labels.put(e.getKey(), e.getValue().asText()));
+        json(result.out()).properties().forEach(e -> labels.put(e.getKey(), e.getValue().asText()));
         return labels;
     }
 

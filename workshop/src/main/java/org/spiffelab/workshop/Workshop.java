@@ -9,12 +9,12 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
-import org.spiffelab.harness.Demo;
 import org.spiffelab.harness.LabImages;
 import org.spiffelab.harness.LabProperties;
 import org.spiffelab.harness.LabStack;
 import org.spiffelab.harness.Registration;
 import org.spiffelab.harness.StackSpec;
+import org.spiffelab.harness.StandardLab;
 
 /**
  * What scripts/lab.sh does: start a lab's stack (with the harness, like the tests and the demo), apply a solution,
@@ -50,7 +50,7 @@ final class Workshop {
     void start(Lab which) {
         List<String> running = LabStack.containersOf(instance.prefix());
         if (!running.isEmpty()) {
-            throw new WorkshopException(Demo.alreadyRunning(running));
+            throw new WorkshopException(StandardLab.alreadyRunning(running));
         }
         prepareWork(which);
         StackSpec spec = spec(which);
@@ -60,7 +60,7 @@ final class Workshop {
                 .withReadyTimeout(java.time.Duration.ofMinutes(4))
                 .withEnvoyConfigFolder(instance.work())
                 .withoutAwaitingEnvoySecrets()
-                .withLoopbackPorts(instance.fixedPorts() ? Demo.loopbackPorts(lab)
+                .withLoopbackPorts(instance.fixedPorts() ? StandardLab.loopbackPorts(lab)
                         : Map.of("webapp", 0, "webapp-2", 0, "nginx", 0));
         if (which == Lab.SDS_AGENT) {
             stack.withoutSdsAgent();

@@ -12,7 +12,6 @@ import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
 import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
 import io.grpc.stub.StreamObserver;
 import io.spiffe.bundle.jwtbundle.JwtBundle;
 import io.spiffe.bundle.jwtbundle.JwtBundleSet;
@@ -79,16 +78,16 @@ public final class AuthzCheckBenchmark {
         try (SdsServer validating = new SdsServer(dir.resolve("validate.sock"), mode, null, List.of(AuthzService.validating(
                 new JwtSvidValidator(org.spiffelab.sds.authz.JwtBundles.of(() -> bundles), audience, Set.of(subject), Clock.systemUTC()), new org.spiffelab.sds.authz.VerificationPool())));
              SdsServer noopServer = new SdsServer(dir.resolve("noop.sock"), mode, null, List.of(noop))) {
-            EventLoopGroup group = new EpollEventLoopGroup(1);
+            EventLoopGroup group = UnixChannels.eventLoops(1);
             System.out.printf("%next_authz Check(): validate mode vs no-op, %d s per measurement, gRPC over a Unix socket%n%n", seconds);
             System.out.printf("  %-12s %14s %14s %10s %10s %10s %10s%n", "concurrency", "validate rps", "no-op rps", "rps ratio",
                     "p50 ratio", "p99 ratio", "");
             // JIT warm-up of both servers before anything is measured
-            measure(UnixChannels.open(dir.resolve("noop.sock"), group), request, 16, 2);
-            measure(UnixChannels.open(dir.resolve("validate.sock"), group), request, 16, 2);
+            measure(UnixChannels.open(noopServer.socket(), group), request, 16, 2);
+            measure(UnixChannels.open(validating.socket(), group), request, 16, 2);
             for (int concurrency : new int[] {16, 64}) {
-                Result noopResult = measure(UnixChannels.open(dir.resolve("noop.sock"), group), request, concurrency, seconds);
-                Result validate = measure(UnixChannels.open(dir.resolve("validate.sock"), group), request, concurrency, seconds);
+                Result noopResult = measure(UnixChannels.open(noopServer.socket(), group), request, concurrency, seconds);
+                Result validate = measure(UnixChannels.open(validating.socket(), group), request, concurrency, seconds);
                 System.out.printf("  %-12d %14.0f %14.0f %10.2f %10.2f %10.2f%n", concurrency, validate.rps, noopResult.rps,
                         validate.rps / noopResult.rps, validate.p50 / noopResult.p50, validate.p99 / noopResult.p99);
                 System.out.printf("  %-12s validate p50 %.3f ms, p99 %.3f ms; no-op p50 %.3f ms, p99 %.3f ms%n", "",

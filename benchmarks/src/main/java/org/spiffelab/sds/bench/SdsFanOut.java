@@ -7,7 +7,6 @@ import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.envoyproxy.envoy.service.secret.v3.SecretDiscoveryServiceGrpc;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
 import io.grpc.stub.StreamObserver;
 import java.io.ByteArrayInputStream;
 import java.security.cert.CertificateFactory;
@@ -19,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.spiffelab.sds.server.UnixChannels;
 
 /**
@@ -71,7 +71,7 @@ public final class SdsFanOut {
     }
 
     private void run(Map<String, String> targets, String resource, int rotations, long timeoutSeconds) throws Exception {
-        EventLoopGroup group = new EpollEventLoopGroup(2);
+        EventLoopGroup group = UnixChannels.eventLoops(2);
         List<ManagedChannel> channels = new ArrayList<>();
         Node node = Node.newBuilder().setId("bench").setCluster("bench").build();
         for (Map.Entry<String, String> target : targets.entrySet()) {
@@ -127,8 +127,9 @@ public final class SdsFanOut {
     }
 
     private void open(ManagedChannel channel, String target, int index, Node node, String resource) {
-        StreamObserver<DiscoveryRequest>[] requests = new StreamObserver[1];
-        requests[0] = SecretDiscoveryServiceGrpc.newStub(channel).streamSecrets(new StreamObserver<>() {
+        // the response handler ACKs on the stream it belongs to: set before the first request goes out
+        AtomicReference<StreamObserver<DiscoveryRequest>> requests = new AtomicReference<>();
+        requests.set(SecretDiscoveryServiceGrpc.newStub(channel).streamSecrets(new StreamObserver<>() {
             @Override
             public void onNext(DiscoveryResponse response) {
                 long now = System.nanoTime();
@@ -147,7 +148,7 @@ public final class SdsFanOut {
                     System.err.println(target + " stream " + index + ": unreadable response: " + e);
                 }
                 synchronized (requests) {
-                    requests[0].onNext(request(node, resource).setVersionInfo(response.getVersionInfo())
+                    requests.get().onNext(request(node, resource).setVersionInfo(response.getVersionInfo())
                             .setResponseNonce(response.getNonce()).build());
                 }
             }
@@ -160,9 +161,9 @@ public final class SdsFanOut {
             @Override
             public void onCompleted() {
             }
-        });
+        }));
         synchronized (requests) {
-            requests[0].onNext(request(node, resource).build());
+            requests.get().onNext(request(node, resource).build());
         }
     }
 

@@ -10,7 +10,6 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -102,8 +101,7 @@ public final class AgentConfigLoader {
         if (!root.isObject()) {
             throw new ConfigException(file + ": expected a mapping of field: value");
         }
-        for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> field = it.next();
+        for (Map.Entry<String, JsonNode> field : root.properties()) {
             requireKnown(field.getKey(), file + ": field '" + field.getKey() + "'");
             if (!field.getValue().isValueNode()) {
                 throw new ConfigException(file + ": field '" + field.getKey() + "' must be a single value");

@@ -4,7 +4,6 @@ import io.grpc.Server;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import io.grpc.protobuf.services.HealthStatusManager;
@@ -34,8 +33,8 @@ public final class SdsServer implements AutoCloseable {
 
     private final Path socket;
     private final HealthStatusManager health = new HealthStatusManager();
-    private final EventLoopGroup boss = new EpollEventLoopGroup(1);
-    private final EventLoopGroup workers = new EpollEventLoopGroup(2);
+    private final EventLoopGroup boss = UnixChannels.eventLoops(1);
+    private final EventLoopGroup workers = UnixChannels.eventLoops(2);
     private final List<Server> servers = new ArrayList<>();
 
     public SdsServer(Path socket, Set<PosixFilePermission> mode, String tcpAddress, SdsService sds) throws IOException {
@@ -87,6 +86,11 @@ public final class SdsServer implements AutoCloseable {
             }
             LOG.warn("SDS also on tcp:{} (development only: anyone who reaches it gets this workload's keys)", tcpAddress);
         }
+    }
+
+    /** The Unix socket it serves on. */
+    public Path socket() {
+        return socket;
     }
 
     public void serving(boolean serving) {

@@ -12,7 +12,6 @@ import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
 import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
 import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
@@ -58,7 +57,7 @@ class AuthzServiceTest {
         AuthzService validating = AuthzService.validating(new JwtSvidValidator(bundles, Tokens.AUDIENCE, Set.of(Tokens.WEBAPP),
                 Clock.systemUTC()), verifications);
         server = new SdsServer(dir.resolve("validate.sock"), PosixFilePermissions.fromString("rw-------"), null, List.of(validating));
-        group = new EpollEventLoopGroup(1);
+        group = UnixChannels.eventLoops(1);
         channel = UnixChannels.open(dir.resolve("validate.sock"), group);
     }
 
@@ -167,7 +166,7 @@ class AuthzServiceTest {
                 Clock.systemUTC()), counting);
         try (SdsServer abandoning = new SdsServer(dir.resolve("abandon.sock"), PosixFilePermissions.fromString("rw-------"), null,
                 List.of(service))) {
-            io.grpc.ManagedChannel abandonChannel = UnixChannels.open(dir.resolve("abandon.sock"), group);
+            io.grpc.ManagedChannel abandonChannel = UnixChannels.open(abandoning.socket(), group);
             try {
                 var stub = AuthorizationGrpc.newBlockingStub(abandonChannel);
                 assertThatThrownBy(() -> stub.withDeadlineAfter(2, java.util.concurrent.TimeUnit.SECONDS)
@@ -257,7 +256,7 @@ class AuthzServiceTest {
              SdsServer forward = new SdsServer(dir.resolve("hung.sock"), PosixFilePermissions.fromString("rw-------"), null,
                      List.of(AuthzService.injecting(refresher)))) {
             refresher.start();
-            io.grpc.ManagedChannel forwardChannel = UnixChannels.open(dir.resolve("hung.sock"), group);
+            io.grpc.ManagedChannel forwardChannel = UnixChannels.open(forward.socket(), group);
             try {
                 CheckResponse response = AuthorizationGrpc.newBlockingStub(forwardChannel).withDeadlineAfter(10, java.util.concurrent.TimeUnit.SECONDS)
                         .check(request(Map.of()));
@@ -305,7 +304,7 @@ class AuthzServiceTest {
             if (awaitToken) {
                 assertThat(held.await(20, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
             }
-            io.grpc.ManagedChannel forwardChannel = UnixChannels.open(dir.resolve("inject.sock"), group);
+            io.grpc.ManagedChannel forwardChannel = UnixChannels.open(forward.socket(), group);
             try {
                 calls.accept(AuthorizationGrpc.newBlockingStub(forwardChannel));
             } finally {

@@ -9,7 +9,6 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -29,7 +28,7 @@ class SdsServerTest {
 
     @TempDir
     Path dir;
-    private final EventLoopGroup group = new EpollEventLoopGroup(1);
+    private final EventLoopGroup group = UnixChannels.eventLoops(1);
 
     @AfterEach
     void stop() {
@@ -41,12 +40,12 @@ class SdsServerTest {
         int uid = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
         Path allowedSocket = dir.resolve("allowed.sock");
         try (SdsServer server = server(allowedSocket, new CallerCheck(Set.of(uid), Set.of()))) {
-            assertThat(health(allowedSocket)).isNull();
+            assertThat(health(server.socket())).isNull();
         }
         CallerCheck others = new CallerCheck(Set.of(uid + 4242), Set.of(4242));
         Path deniedSocket = dir.resolve("denied.sock");
         try (SdsServer server = server(deniedSocket, others)) {
-            assertThat(health(deniedSocket)).isEqualTo(Status.Code.UNAVAILABLE);
+            assertThat(health(server.socket())).isEqualTo(Status.Code.UNAVAILABLE);
             assertThat(others.refused()).isEqualTo(1);
         }
         assertThat(others.allows(7, new int[] {4242})).as("by gid").isTrue();
@@ -60,13 +59,13 @@ class SdsServerTest {
             assertThatThrownBy(() -> server(socket, new CallerCheck(Set.of(), Set.of())))
                     .isInstanceOf(IOException.class).hasMessage(socket + " is served by a running process (another sds-agent?): "
                             + "refusing to take it over");
-            assertThat(health(socket)).as("the first server still answers").isNull();
+            assertThat(health(first.socket())).as("the first server still answers").isNull();
         }
         Path stale = dir.resolve("stale.sock");
         ServerSocketChannel.open(StandardProtocolFamily.UNIX).bind(UnixDomainSocketAddress.of(stale)).close();
         assertThat(stale).exists();
         try (SdsServer replaced = server(stale, new CallerCheck(Set.of(), Set.of()))) {
-            assertThat(health(stale)).isNull();
+            assertThat(health(replaced.socket())).isNull();
         }
     }
 

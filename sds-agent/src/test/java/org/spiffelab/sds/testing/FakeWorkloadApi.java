@@ -9,7 +9,6 @@ import io.grpc.ServerInterceptors;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import io.grpc.stub.StreamObserver;
@@ -22,6 +21,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.spiffelab.sds.server.UnixChannels;
 
 /**
  * An in-JVM SPIFFE Workload API on a Unix socket: the X.509 stream only, fed by the test ({@link #publish}), with
@@ -32,7 +32,7 @@ public final class FakeWorkloadApi implements AutoCloseable {
     private static final Metadata.Key<String> SECURITY_HEADER = Metadata.Key.of("workload.spiffe.io", Metadata.ASCII_STRING_MARSHALLER);
 
     private final Path socket;
-    private final EventLoopGroup group = new EpollEventLoopGroup(1);
+    private final EventLoopGroup group = UnixChannels.eventLoops(1);
     private final Server server;
     private final List<StreamObserver<X509SVIDResponse>> streams = new CopyOnWriteArrayList<>();
     private final AtomicInteger subscriptions = new AtomicInteger();
@@ -153,8 +153,13 @@ public final class FakeWorkloadApi implements AutoCloseable {
     }
 
     @Override
-    public void close() throws InterruptedException {
-        server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-        group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+    public void close() {
+        try {
+            server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        }
     }
 }

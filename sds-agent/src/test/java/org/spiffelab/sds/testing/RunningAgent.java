@@ -39,7 +39,7 @@ public final class RunningAgent implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() {
         server.close();
         watcher.close();
         workloadApi.close();

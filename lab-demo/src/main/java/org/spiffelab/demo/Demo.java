@@ -1,11 +1,19 @@
-package org.spiffelab.harness;
+package org.spiffelab.demo;
 
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import org.spiffelab.harness.Diagnostics;
+import org.spiffelab.harness.LabImages;
+import org.spiffelab.harness.LabProperties;
+import org.spiffelab.harness.LabStack;
+import org.spiffelab.harness.StackSpec;
+import org.spiffelab.harness.StandardLab;
+import org.spiffelab.harness.WebappContainer;
 
 /**
  * The lab's demo: starts a scenario's stack with fixed container names, prints what to try, and runs until Ctrl-C,
- * removing everything it started on exit. {@code scripts/demo.sh} runs it.
+ * removing everything it started on exit. {@code scripts/demo.sh} runs it; its container names and ports are the
+ * {@link StandardLab}'s, so the docs' commands work.
  */
 public final class Demo {
 
@@ -23,14 +31,14 @@ public final class Demo {
             System.exit(2);
             return;
         }
-        List<String> running = LabStack.containersOf(PREFIX);
+        List<String> running = LabStack.containersOf(StandardLab.PREFIX);
         if (!running.isEmpty()) {
-            System.err.println(alreadyRunning(running));
+            System.err.println(StandardLab.alreadyRunning(running));
             System.exit(3);
             return;
         }
-        LabStack stack = new LabStack(lab, LabImages.fromEnvironment(lab), spec, PREFIX, line -> System.out.println("==> " + line))
-                .withLoopbackPorts(loopbackPorts(lab));
+        LabStack stack = new LabStack(lab, LabImages.fromEnvironment(lab), spec, StandardLab.PREFIX, line -> System.out.println("==> " + line))
+                .withLoopbackPorts(StandardLab.loopbackPorts(lab));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             System.out.println("\n==> stopping and removing the demo's containers");
@@ -52,21 +60,6 @@ public final class Demo {
         System.out.println(instructions(lab, scenario, webapp.url(), webapp2.url()));
         stopped.await();
     }
-
-    /** What to say when a lab already runs under the demo's names: never remove another terminal's lab silently. */
-    public static String alreadyRunning(List<String> containers) {
-        return "A lab is already running on this machine (" + String.join(", ", containers) + ").\n"
-                + "Stop it first: Ctrl-C in the terminal that runs scripts/demo.sh, or scripts/lab.sh stop.";
-    }
-
-    /** The fixed host ports of lab.properties, on 127.0.0.1: an instructor can say "open localhost:8080". */
-    public static java.util.Map<String, Integer> loopbackPorts(LabProperties lab) {
-        return java.util.Map.of("webapp", lab.port("DEMO_WEBAPP_PORT"), "webapp-2", lab.port("DEMO_WEBAPP_2_PORT"),
-                "nginx", lab.port("DEMO_ENVOY_TLS_PORT"));
-    }
-
-    /** Container names are fixed so that the docs' commands work: lab-spire-server, lab-pod-probe, ... */
-    static final String PREFIX = "lab";
 
     /** What to open and try; docs/ quotes these commands (DocsTest checks they are the same). */
     static String instructions(LabProperties lab, String scenario, String webappUrl, String webapp2Url) {
@@ -94,13 +87,13 @@ public final class Demo {
     static java.util.List<String> commands(LabProperties lab, String scenario) {
         String admin = "http://127.0.0.1:" + lab.get("ENVOY_ADMIN_PORT");
         java.util.List<String> commands = new java.util.ArrayList<>(java.util.List.of(
-                "docker exec " + PREFIX + "-pod-probe curl -s " + admin + "/certs",
-                "docker exec " + PREFIX + "-pod-probe curl -s " + admin + "/ready",
-                "docker exec " + PREFIX + "-pod-probe curl -s " + admin + "/stats?filter=rbac",
-                "docker exec " + PREFIX + "-pod-probe curl -s " + admin + "/stats?filter=ext_authz",
-                "docker exec " + PREFIX + "-spire-server /opt/spire/bin/spire-server entry show"));
+                "docker exec " + StandardLab.PREFIX + "-pod-probe curl -s " + admin + "/certs",
+                "docker exec " + StandardLab.PREFIX + "-pod-probe curl -s " + admin + "/ready",
+                "docker exec " + StandardLab.PREFIX + "-pod-probe curl -s " + admin + "/stats?filter=rbac",
+                "docker exec " + StandardLab.PREFIX + "-pod-probe curl -s " + admin + "/stats?filter=ext_authz",
+                "docker exec " + StandardLab.PREFIX + "-spire-server /opt/spire/bin/spire-server entry show"));
         if (scenario.equals("sds-agent") || scenario.equals("jwt")) {
-            commands.add("docker exec " + PREFIX + "-sds-agent java -jar /opt/sds-agent/sds-agent.jar dump --workload-api-socket=unix:"
+            commands.add("docker exec " + StandardLab.PREFIX + "-sds-agent java -jar /opt/sds-agent/sds-agent.jar dump --workload-api-socket=unix:"
                     + lab.get("SPIRE_AGENT_SOCKET"));
         }
         return commands;

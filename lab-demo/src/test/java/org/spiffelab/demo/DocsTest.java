@@ -1,4 +1,4 @@
-package org.spiffelab.harness;
+package org.spiffelab.demo;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -16,6 +16,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.spiffelab.harness.LabProperties;
+import org.spiffelab.harness.StackSpec;
 
 /**
  * The workshop in docs/ names only what exists, and its Docker-path commands are the ones the lab runs: every
@@ -25,7 +27,7 @@ class DocsTest {
 
     static final LabProperties LAB = LabProperties.load();
     static final Pattern REPO_PATH = Pattern.compile(
-            "(?<![\\w/.-])((?:docs|k8s|scripts|docker|customer-service|webapp|sds-agent|scenario-tests|lab-harness)/[\\w./-]*[\\w/])");
+            "(?<![\\w/.-])((?:docs|k8s|scripts|docker|customer-service|webapp|sds-agent|scenario-tests|lab-harness|lab-demo|workshop|benchmarks)/[\\w./-]*[\\w/])");
     static final Pattern SCENARIO_USE = Pattern.compile("(?:scripts/demo\\.sh(?:\\s+--k8s)?|scripts/prove\\.sh|k8s/scenarios/)\\s*([a-z][\\w-]*)");
 
     @Test
