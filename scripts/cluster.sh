@@ -187,7 +187,7 @@ issue_cert() {  # issue_cert NAME CN [O] [SANS]
 }
 
 kubeconfig() {  # kubeconfig FILE CERT-NAME
-  cat >"$1" <<KC
+  write_config "$1" <<KC
 apiVersion: v1
 kind: Config
 clusters:
@@ -240,6 +240,14 @@ make_pki() {
 # ---------------------------------------------------------------------------------------------------
 running() { local f="$RUN/$1.pid"; [ -f "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null; }
 
+# write_config FILE < content — replaces FILE only when the content differs: 'up' on a running cluster must not touch
+# the files components watch (kube-proxy exits when its config file is written, even with the same bytes).
+write_config() {
+  local tmp; tmp=$(mktemp "$1.XXXX")
+  cat >"$tmp"
+  if cmp -s "$tmp" "$1"; then rm -f "$tmp"; else mv -f "$tmp" "$1"; fi
+}
+
 start_bg() {  # start_bg NAME COMMAND...
   local name=$1; shift
   if running "$name"; then info "$name runs (pid $(cat "$RUN/$name.pid"))"; return; fi
@@ -286,7 +294,7 @@ start_containerd() {
     rm -rf "$LAB_CACHE/k8s-containerd" "$LAB_CACHE/k8s-containerd-imported"
   fi
   mkdir -p "$STATE/containerd/state" "$STATE/containerd/root" "$STATE/cni/net.d"
-  cat >"$STATE/containerd/config.toml" <<TOML
+  write_config "$STATE/containerd/config.toml" <<TOML
 version = 2
 # Everything below lives under the cluster's state folder and goes with 'down'.
 root = "$STATE/containerd/root"
@@ -315,7 +323,7 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
     bin_dir = "/usr/lib/cni"
     conf_dir = "$STATE/cni/net.d"
 TOML
-  cat >"$STATE/cni/net.d/10-lab.conflist" <<JSON
+  write_config "$STATE/cni/net.d/10-lab.conflist" <<JSON
 {
   "cniVersion": "1.0.0",
   "name": "lab",
@@ -370,7 +378,7 @@ start_node() {
     || die "cannot set net.ipv4.ip_forward / bridge-nf-call-iptables (is br_netfilter available?)"
   local ip; ip=$(node_ip)
   mkdir -p "$STATE/kubelet"
-  cat >"$STATE/kubelet-config.yaml" <<YAML
+  write_config "$STATE/kubelet-config.yaml" <<YAML
 apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration
 authentication:
@@ -396,7 +404,7 @@ serializeImagePulls: false
 YAML
   start_bg kubelet "$BIN/kubelet" --config="$STATE/kubelet-config.yaml" --kubeconfig="$STATE/kubelet.kubeconfig" \
     --root-dir="$STATE/kubelet" --hostname-override="$NODE_NAME" --node-ip="$ip" --v=1
-  cat >"$STATE/kube-proxy-config.yaml" <<YAML
+  write_config "$STATE/kube-proxy-config.yaml" <<YAML
 apiVersion: kubeproxy.config.k8s.io/v1alpha1
 kind: KubeProxyConfiguration
 clientConnection: {kubeconfig: "$STATE/kube-proxy.kubeconfig"}

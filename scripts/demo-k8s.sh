@@ -20,7 +20,6 @@ if [ -n "$user_cluster" ]; then
   info "using $(kubectl config current-context); load the lab's images into it yourself (docs/00-setup.md)"
 else
   bash "$LAB_ROOT/scripts/cluster.sh" up
-  bash "$LAB_ROOT/scripts/cluster.sh" images
   eval "$(bash "$LAB_ROOT/scripts/cluster.sh" env)"
 fi
 

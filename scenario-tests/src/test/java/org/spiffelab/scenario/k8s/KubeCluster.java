@@ -1,7 +1,6 @@
 package org.spiffelab.scenario.k8s;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -9,8 +8,8 @@ import org.spiffelab.harness.LabProperties;
 
 /**
  * The cluster the Kubernetes scenarios run on: the user's own when {@code KUBECONFIG} is set (kind, minikube: load
- * the lab's images there yourself), otherwise the lab's local one-node cluster, brought up by
- * {@code scripts/cluster.sh up} if it is not running (it stays up for the next run; {@code scripts/cluster.sh down}).
+ * the lab's images there yourself), otherwise the lab's local one-node cluster, brought up (or checked, when it runs) by
+ * {@code scripts/cluster.sh up}; it stays up for the next run ({@code scripts/cluster.sh down} stops it).
  */
 final class KubeCluster {
 
@@ -34,9 +33,9 @@ final class KubeCluster {
         Path kubeconfig = Path.of(System.getenv().getOrDefault("LAB_CLUSTER_STATE", cache.resolve("cluster").toString()))
                 .resolve("admin.kubeconfig");
         KubeCluster cluster = new KubeCluster(lab, new Kubectl(kubectlBinary, kubeconfig, lab.root()), true);
-        if (!cluster.answers()) {
-            cluster.script("up", Duration.ofMinutes(45));
-        }
+        // Always, as scripts/demo.sh --k8s does: 'up' on a running cluster must leave it working (it once rewrote
+        // kube-proxy's config file, and kube-proxy exits when that file is written; Services then stopped routing).
+        cluster.script("up", Duration.ofMinutes(45));
         return cluster;
     }
 
@@ -52,16 +51,6 @@ final class KubeCluster {
 
     Kubectl kubectl() {
         return kubectl;
-    }
-
-    boolean answers() {
-        return Files.isRegularFile(kubectl.kubeconfig()) && Files.isExecutable(kubectlBinaryOrPath())
-                && kubectl.run(Duration.ofSeconds(20), "get", "--raw", "/readyz").exitCode() == 0;
-    }
-
-    private Path kubectlBinaryOrPath() {
-        Path binary = labCache().resolve("k8s-" + lab.get("KUBERNETES_VERSION")).resolve("bin/kubectl");
-        return local ? binary : Path.of("/usr/bin/kubectl");
     }
 
     /** Copies the lab's images from Docker into the local cluster (no-op for images already there). */
