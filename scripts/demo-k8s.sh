@@ -43,7 +43,7 @@ pf2=$!
 trap 'kill "$pf1" "$pf2" 2>/dev/null || true' EXIT
 trap - ERR
 printf '\n  webapp    http://localhost:%s/\n  webapp-2  http://localhost:%s/\n\n' "$K8S_WEBAPP_LOCAL_PORT" "$K8S_WEBAPP_2_LOCAL_PORT"
-printf '  clean up: kubectl delete -k k8s/scenarios/%s\n' "$scenario"
+printf '  clean up: kubectl delete -k k8s/scenarios/%s --ignore-not-found\n' "$scenario"
 [ -n "$user_cluster" ] || printf '  (KUBECONFIG and PATH for kubectl: eval "$(scripts/cluster.sh env)"; stop the cluster: scripts/cluster.sh down)\n'
 status=0
 wait -n "$pf1" "$pf2" || status=$?

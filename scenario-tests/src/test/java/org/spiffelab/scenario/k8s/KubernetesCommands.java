@@ -54,8 +54,9 @@ final class KubernetesCommands {
                 "kubectl -n demo get pods");
     }
 
+    /** The CRDs go first and take the ClusterSPIFFEID with them: without the flag, deleting it next fails NotFound. */
     static String cleanUp(String scenario) {
-        return "kubectl delete -k k8s/scenarios/" + scenario;
+        return "kubectl delete -k k8s/scenarios/" + scenario + " --ignore-not-found";
     }
 
     /** Every command above for every scenario, with {@code <scenario>} standing for any of them. */

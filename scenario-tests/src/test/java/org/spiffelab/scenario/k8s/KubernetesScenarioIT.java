@@ -550,4 +550,21 @@ class KubernetesScenarioIT {
             throw new AssertionError("no JWT-SVID in: " + out);
         }
     }
+
+    @Nested
+    @Order(5)
+    class CleanUp {
+
+        @Test
+        void theDocumentedCleanUpRemovesSpireTheWorkloadsAndTheCrds() {
+            kubectl.ok(KubernetesCommands.words(KubernetesCommands.cleanUp("jwt")));
+            kubectl.ok("delete", "namespace", "lab-outside", "--ignore-not-found");
+            for (String namespace : List.of("demo", "spire")) {
+                kubectl.run(READY, "wait", "--for=delete", "namespace/" + namespace, "--timeout=" + READY.toSeconds() + "s")
+                        .orFail("namespace " + namespace + " deleted");
+            }
+            assertThat(kubectl.ok("get", "crd", "-o", "name")).doesNotContain("spire.spiffe.io");
+            assertThat(kubectl.ok("get", "validatingwebhookconfigurations", "-o", "name")).doesNotContain("spire");
+        }
+    }
 }
