@@ -41,11 +41,13 @@ public final class PortalPage {
                  main{display:grid;grid-template-columns:minmax(0,2fr) minmax(0,1fr);gap:20px;padding:20px 28px}
                  main>div,aside{display:flex;flex-direction:column;gap:16px;min-width:0}
                  section{background:#fff;border-radius:8px;padding:14px 20px;box-shadow:0 1px 3px #0002}
-                 h2{font-size:16px;margin:0 0 8px} h3{font-size:14px;margin:12px 0 4px}
+                 h2{font-size:16px;margin:0 0 8px} h3{font-size:14px;margin:12px 0 4px} section p{margin:6px 0}
                  .balance{font-size:32px;font-weight:600;color:#11643a}
                  table{border-collapse:collapse;width:100%%} td,th{padding:5px 8px;border-bottom:1px solid #e3e7ee;text-align:left;vertical-align:top}
                  td.amount{text-align:right;font-variant-numeric:tabular-nums}
                  dl{margin:0} dt{font-weight:600;margin-top:8px} dd{margin:0;word-break:normal}
+                 .pair{display:grid;grid-template-columns:minmax(0,3fr) minmax(0,2fr);gap:16px}
+                 dl.facts{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:4px 14px} dl.facts dt{margin:0}
                  ol{margin:0;padding-left:22px} li{margin:4px 0}
                  .nw{white-space:nowrap} .note{color:#4a5868;font-size:13px;margin:4px 0}
                  .timeline{list-style:none;padding:0} .timeline li{border-left:3px solid #c6d3e1;padding-left:8px}
@@ -53,7 +55,7 @@ public final class PortalPage {
                  .tag{background:#e3f1e8;color:#11643a;border-radius:4px;padding:0 5px;font-size:12px}
                  .error{border-left:6px solid #b3261e} .error h2{color:#b3261e}
                  pre{background:#f6f1f1;padding:8px;white-space:pre-wrap;margin:4px 0}
-                 .jwt th{width:9em;font-weight:600} .jwt td{font-family:ui-monospace,monospace;font-size:13px}
+                 .jwt th{width:9em;font-weight:600;font-size:14px} .jwt td{font-family:ui-monospace,monospace;font-size:13px}
                 </style></head><body>
                 <header><h1>%1$s · customer portal</h1>
                 """.formatted(escape(view.title()), REFRESH_SECONDS));
@@ -93,19 +95,19 @@ public final class PortalPage {
     private static void renderData(StringBuilder html, PortalResult.Data data) {
         JsonNode p = data.profile();
         JsonNode b = data.balance();
-        html.append("<section id=\"profile\"><h2>").append(escape(p.path("name").asText())).append("</h2><dl>")
+        html.append("<div class=\"pair\"><section id=\"profile\"><h2>").append(escape(p.path("name").asText())).append("</h2><dl class=\"facts\">")
                 .append(item("Customer", p.path("id").asText()))
                 .append(item("E-mail", p.path("email").asText()))
                 .append(item("Tier", p.path("tier").asText()))
                 .append(item("Account", p.path("account").asText()))
                 .append("</dl></section>");
+        html.append("<section id=\"balance\"><h2>Available balance</h2><div class=\"balance\">")
+                .append(escape(b.path("available").asText())).append(' ').append(escape(b.path("currency").asText()))
+                .append("</div><small>as of ").append(escape(b.path("asOf").asText())).append("</small></section></div>");
         if (data.authorizedSubject() != null && !data.authorizedSubject().isEmpty()) {
             html.append("<section id=\"authorized\"><h2>Authorized by JWT-SVID</h2><p>customer-service validated the token of <code>")
                     .append(breakable(data.authorizedSubject())).append("</code></p></section>");
         }
-        html.append("<section id=\"balance\"><h2>Available balance</h2><div class=\"balance\">")
-                .append(escape(b.path("available").asText())).append(' ').append(escape(b.path("currency").asText()))
-                .append("</div><small>as of ").append(escape(b.path("asOf").asText())).append("</small></section>");
     }
 
     private static void renderTransactions(StringBuilder html, PortalResult.Data data) {
