@@ -70,12 +70,12 @@ public final class PortalPage {
         if (view.jwtSvid() != null) {
             renderJwtSvid(html, view);
         }
+        renderCertificates(html, view);
         if (view.result() instanceof PortalResult.Data data) {
             renderTransactions(html, data);
         }
         html.append("</div><aside>");
         renderIdentity(html, view);
-        renderCertificates(html, view);
         html.append("</aside></main></body></html>\n");
         return html.toString();
     }
@@ -127,8 +127,10 @@ public final class PortalPage {
                 .append(escape(failure.message())).append("</p>");
         if (failure.reason() == PortalResult.Reason.DENIED_BY_POLICY && me != null) {
             // The handshake worked: the policy, not TLS, said no — to this identity.
-            html.append("<p id=\"denied-identity\">The TLS handshake succeeded; customer-service's policy does not allow <code>")
-                    .append(breakable(me)).append("</code>.</p>");
+            html.append("<p id=\"denied-identity\">").append(view.customerServiceUrl().startsWith("http://")
+                            ? "The forward Envoy's TLS handshake succeeded and the JWT-SVID was genuine"
+                            : "The TLS handshake succeeded")
+                    .append("; customer-service's policy does not allow <code>").append(breakable(me)).append("</code>.</p>");
             html.append("<p id=\"allowed\">").append(whereThePolicyLives(failure, view)).append("</p>");
         }
         if (!failure.body().isEmpty()) {
@@ -183,12 +185,13 @@ public final class PortalPage {
                     + ") as its TLS client certificate.");
         }
         PortalResult result = view.result();
+        if (!viaSidecar && id.peer() != null) {
+            // A response came over TLS: the server proved the pinned ID on that connection.
+            steps.add("customer-service presented <code>" + breakable(id.peer()) + "</code> (serial " + escape(orDash(id.peerSerial()))
+                    + "): its chain verified against the " + escape(orDash(id.trustDomain()))
+                    + " trust bundle from this workload's Workload API, and it is the pinned ID.");
+        }
         if (result instanceof PortalResult.Data data) {
-            if (!viaSidecar) {
-                steps.add("customer-service presented <code>" + breakable(orDash(id.peer())) + "</code> (serial " + escape(orDash(id.peerSerial()))
-                        + "): its chain verified against the " + escape(orDash(id.trustDomain()))
-                        + " trust bundle from this workload's Workload API, and it is the pinned ID.");
-            }
             if (data.authorizedSubject() != null && !data.authorizedSubject().isEmpty()) {
                 steps.add("customer-service's sds-agent verified the JWT-SVID (signature against the JWT bundle, exp, audience)"
                         + " and its allow-list admitted <code>" + breakable(data.authorizedSubject()) + "</code>.");
@@ -315,7 +318,7 @@ public final class PortalPage {
         for (CertificateTimeline.Entry entry : entries) {
             html.append(newest ? "<li class=\"newest\">" : "<li>").append("<code class=\"serial\">").append(escape(entry.serial()))
                     .append("</code>").append(newest ? " <span class=\"tag\">newest</span>" : "")
-                    .append("<br><small>valid ").append(clock(entry.notBefore())).append(" → ").append(clock(entry.notAfter()))
+                    .append(" <small>valid ").append(clock(entry.notBefore())).append(" → ").append(clock(entry.notAfter()))
                     .append(" (").append(lifetime(entry.notBefore(), entry.notAfter())).append(") · first seen ")
                     .append(clock(entry.firstSeen())).append("</small></li>");
             newest = false;

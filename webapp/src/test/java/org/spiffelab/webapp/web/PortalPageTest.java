@@ -68,6 +68,8 @@ class PortalPageTest {
         String steps = second.substring(second.indexOf("id=\"what-happened\""), second.indexOf("</section>", second.indexOf("id=\"what-happened\"")));
         assertThat(steps).contains("This workload, <code>" + PortalPage.breakable(WEBAPP_2) + "</code>, presented its X.509-SVID")
                 .doesNotContain("webapp presented").doesNotContain(PortalPage.breakable(WEBAPP) + "</code>");
+        assertThat(steps).as("the handshake proved the server before the policy said no")
+                .contains("customer-service presented <code>" + PortalPage.breakable(CUSTOMER_SERVICE) + "</code> (serial 5eed01)");
         assertThat(steps).contains("RBAC policy answered 403: the policy does not list <code>" + PortalPage.breakable(WEBAPP_2));
         String direct = PortalPage.render(view("webapp", Scenario.X509, ME, DIRECT, data(null), null));
         assertThat(direct).contains("What happened on this request", "This workload, <code>" + PortalPage.breakable(WEBAPP) + "</code>",
@@ -117,8 +119,8 @@ class PortalPageTest {
     void certificatesOverTimeShowEachSerialItsLifetimeAndWhenItWasSeen() throws Exception {
         String html = PortalPage.render(view("webapp", Scenario.SDS_AGENT, ME, DIRECT, data(null), null));
         assertThat(html).contains("Certificates over time",
-                "<li class=\"newest\"><code class=\"serial\">abc123</code> <span class=\"tag\">newest</span><br><small>valid 10:00:20 → 10:00:50 (30 s) · first seen 10:00:31",
-                "<li><code class=\"serial\">abc122</code><br><small>valid 10:00:00 → 10:00:30 (30 s)",
+                "<li class=\"newest\"><code class=\"serial\">abc123</code> <span class=\"tag\">newest</span> <small>valid 10:00:20 → 10:00:50 (30 s) · first seen 10:00:31",
+                "<li><code class=\"serial\">abc122</code> <small>valid 10:00:00 → 10:00:30 (30 s)",
                 "id=\"peer-certificates\"><li class=\"newest\"><code class=\"serial\">5eed01</code>", "(60 min)");
         String behindForwardEnvoy = PortalPage.render(view("webapp", Scenario.JWT, ME, SIDECAR, data(WEBAPP), null));
         assertThat(behindForwardEnvoy).contains("not visible here: the pod&#39;s forward Envoy holds the TLS connection");
