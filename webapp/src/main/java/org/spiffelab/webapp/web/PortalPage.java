@@ -240,7 +240,8 @@ public final class PortalPage {
             html.append("<p class=\"note\">Issued by SPIRE for audience <code>").append(breakable(view.expectedPeer()))
                     .append("</code>: this webapp asked its Workload API for it to show you. The forward Envoy's sds-agent asks the"
                             + " same agent for the same audience and sends its token as <code>authorization: Bearer</code>"
-                            + " (SPIRE's agent hands out one token per audience until it nears expiry, so normally this one).</p>")
+                            + " (SPIRE's agent hands every caller of one identity the same token for an audience until half its life has passed,"
+                            + " so normally this very one).</p>")
                     .append("<table class=\"jwt\">")
                     .append(row("header alg", jwt.alg())).append(row("header kid", jwt.kid())).append(row("header typ", jwt.typ()))
                     .append(row("claim sub", jwt.subject())).append(row("claim aud", String.join(", ", jwt.audience())))
