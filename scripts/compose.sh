@@ -14,6 +14,8 @@ esac
 scenario="${LAB_SCENARIO:-rbac}"
 set -a
 source lab.properties
+# The page names the scenario and links its lab (webapp's LAB_SCENARIO).
+LAB_SCENARIO="$scenario"
 SPIRE_SERVER_IMAGE=$(image_for SPIRE_SERVER)
 SPIRE_AGENT_IMAGE=$(image_for SPIRE_AGENT)
 ENVOY_IMAGE=$(image_for ENVOY)

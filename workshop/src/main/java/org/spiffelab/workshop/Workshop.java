@@ -70,8 +70,9 @@ final class Workshop {
         }
         try {
             stack.start();
-            stack.startWebapp("webapp", Map.of());
-            stack.startWebapp("webapp-2", Map.of());
+            // The page names the lab and its doc.
+            stack.startWebapp("webapp", Map.of("LAB_SCENARIO", which.id()));
+            stack.startWebapp("webapp-2", Map.of("LAB_SCENARIO", which.id()));
         } catch (RuntimeException e) {
             throw new WorkshopException("the lab could not start: " + e.getMessage()
                     + "\nSee `docker logs " + instance.container("envoy") + "` (and the other " + instance.prefix()

@@ -4,6 +4,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -39,9 +40,18 @@ final class PageBrowser implements AutoCloseable {
         return driver.findElement(By.tagName("body")).getText();
     }
 
+    /** The whole page at 1280 px wide, not only the first screen: the window grows to the page's height for the shot. */
     void screenshot(Path file) throws java.io.IOException {
         Files.createDirectories(file.getParent());
-        Files.write(file, ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES));
+        Dimension before = driver.manage().window().getSize();
+        long height = ((Number) driver.executeScript("return document.documentElement.scrollHeight")).longValue();
+        long chrome = before.getHeight() - ((Number) driver.executeScript("return window.innerHeight")).longValue();
+        driver.manage().window().setSize(new Dimension(before.getWidth(), (int) Math.max(before.getHeight(), height + chrome)));
+        try {
+            Files.write(file, ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES));
+        } finally {
+            driver.manage().window().setSize(before);
+        }
     }
 
     @Override

@@ -21,9 +21,10 @@ import java.util.function.Predicate;
  * @param customerServiceUrl base URL of customer-service's Envoy (https), or of a local sidecar proxy (http://127.0.0.1)
  * @param customerServiceId  the only SPIFFE ID accepted from the server
  * @param customerId         which customer the portal shows
+ * @param scenario           the lab scenario the page names and links to its lab; null when not set (the page says so)
  */
 public record WebappConfig(String workloadApiSocket, URI customerServiceUrl, SpiffeId customerServiceId, int port,
-                           String customerId, Duration svidTimeout, String title) {
+                           String customerId, Duration svidTimeout, String title, Scenario scenario) {
 
     /** Default peer: customer-service's ID (equal to CUSTOMER_SERVICE_ID in lab.properties; a test checks it). */
     public static final String DEFAULT_CUSTOMER_SERVICE_ID = "spiffe://example.org/ns/demo/sa/customer-service";
@@ -37,7 +38,7 @@ public record WebappConfig(String workloadApiSocket, URI customerServiceUrl, Spi
 
     /** Every setting, by its environment name; the flag is the same in lower case with dashes. */
     public static final Set<String> SETTINGS = Set.of("SPIFFE_ENDPOINT_SOCKET", "CUSTOMER_SERVICE_URL", "CUSTOMER_SERVICE_ID",
-            "PORT", "CUSTOMER_ID", "SVID_TIMEOUT", "TITLE");
+            "PORT", "CUSTOMER_ID", "SVID_TIMEOUT", "TITLE", "LAB_SCENARIO");
 
     public static WebappConfig from(String[] args, Map<String, String> env) {
         Map<String, String> values = new HashMap<>();
@@ -72,7 +73,8 @@ public record WebappConfig(String workloadApiSocket, URI customerServiceUrl, Spi
                 port(values.getOrDefault("PORT", "8080")),
                 check("CUSTOMER_ID", values.getOrDefault("CUSTOMER_ID", "1001"), v -> v.matches("[0-9]{1,10}"), "digits, e.g. 1001"),
                 duration(values.getOrDefault("SVID_TIMEOUT", "PT30S")),
-                check("TITLE", values.getOrDefault("TITLE", "webapp"), v -> !v.isBlank() && v.length() <= 60, "1 to 60 characters"));
+                check("TITLE", values.getOrDefault("TITLE", "webapp"), v -> !v.isBlank() && v.length() <= 60, "1 to 60 characters"),
+                values.containsKey("LAB_SCENARIO") ? Scenario.parse(values.get("LAB_SCENARIO")) : null);
     }
 
     private static String flagOf(String setting) {

@@ -63,9 +63,9 @@ public final class CustomerServiceClient implements AutoCloseable {
             JsonNode profile = get(base, exchange);
             PortalResult data = new PortalResult.Data(profile, get(base + "/balance", exchange), get(base + "/transactions", exchange),
                     exchange.authorizedSubject);
-            return new CustomerCall(data, exchange.verifiedPeer);
+            return new CustomerCall(data, exchange.verifiedPeer, exchange.peerCertificate);
         } catch (CallFailed e) {
-            return new CustomerCall(e.failure, exchange.verifiedPeer);
+            return new CustomerCall(e.failure, exchange.verifiedPeer, exchange.peerCertificate);
         }
     }
 
@@ -75,6 +75,15 @@ public final class CustomerServiceClient implements AutoCloseable {
         String authorizedSubject;
         /** The SPIFFE ID in the server certificate of the connection the last response came on; null without TLS. */
         String verifiedPeer;
+        /** That connection's server leaf certificate; null without TLS. */
+        X509Certificate peerCertificate;
+
+        void connection(Connection connection) {
+            X509Certificate[] chain = connection == null || connection.getSslSessionData() == null ? null
+                    : connection.getSslSessionData().peerCertificates();
+            peerCertificate = chain == null || chain.length == 0 ? null : chain[0];
+            verifiedPeer = peerCertificate == null ? null : PinnedPeerTrustManager.spiffeIdOf(peerCertificate);
+        }
     }
 
     private JsonNode get(String path, Exchange exchange) throws CallFailed {
@@ -82,7 +91,7 @@ public final class CustomerServiceClient implements AutoCloseable {
         try {
             Request request = http.newRequest(baseUrl.resolve(path)).timeout(10, TimeUnit.SECONDS);
             // A response means the handshake passed PinnedPeerTrustManager: the connection's peer is verified.
-            request.onResponseBegin(r -> exchange.verifiedPeer = peerOf(request.getConnection()));
+            request.onResponseBegin(r -> exchange.connection(request.getConnection()));
             response = request.send();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -113,14 +122,6 @@ public final class CustomerServiceClient implements AutoCloseable {
             throw new CallFailed(new Failure(Reason.HTTP_ERROR, "customer-service sent something that is not JSON for " + path,
                     response.getStatus(), shorten(body)));
         }
-    }
-
-    private static String peerOf(Connection connection) {
-        if (connection == null || connection.getSslSessionData() == null) {
-            return null;
-        }
-        X509Certificate[] chain = connection.getSslSessionData().peerCertificates();
-        return chain == null || chain.length == 0 ? null : PinnedPeerTrustManager.spiffeIdOf(chain[0]);
     }
 
     /** Turns a failed exchange into words a person can act on. */

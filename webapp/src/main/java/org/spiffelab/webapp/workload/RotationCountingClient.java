@@ -12,20 +12,25 @@ import io.spiffe.workloadapi.Watcher;
 import io.spiffe.workloadapi.WorkloadApiClient;
 import io.spiffe.workloadapi.X509Context;
 import java.io.IOException;
+import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 /**
- * A Workload API client that counts X.509 context updates on their way to java-spiffe's X509 source. The source
- * has no listener API; this lets the page show rotations without opening a second stream.
+ * A Workload API client that counts X.509 context updates on their way to java-spiffe's X509 source, and hands each
+ * update's SVID certificate to a listener. The source has no listener API; this lets the page show rotations (and
+ * every serial, even one that came and went between two page views) without opening a second stream.
  */
 final class RotationCountingClient implements WorkloadApiClient {
 
     private final WorkloadApiClient delegate;
     private final AtomicLong updates = new AtomicLong();
+    private final Consumer<X509Certificate> onSvid;
 
-    RotationCountingClient(WorkloadApiClient delegate) {
+    RotationCountingClient(WorkloadApiClient delegate, Consumer<X509Certificate> onSvid) {
         this.delegate = delegate;
+        this.onSvid = onSvid;
     }
 
     /** Updates received so far; the first one is the initial SVID, each later one a rotation. */
@@ -39,6 +44,9 @@ final class RotationCountingClient implements WorkloadApiClient {
             @Override
             public void onUpdate(X509Context context) {
                 updates.incrementAndGet();
+                if (context.getDefaultSvid() != null) {
+                    onSvid.accept(context.getDefaultSvid().getLeaf());
+                }
                 watcher.onUpdate(context);
             }
 

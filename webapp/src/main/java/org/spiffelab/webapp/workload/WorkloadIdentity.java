@@ -10,10 +10,11 @@ import io.spiffe.workloadapi.retry.ExponentialBackoffPolicy;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.function.LongSupplier;
+import org.spiffelab.webapp.tls.CertificateTimeline;
 
 /**
- * This workload's X.509 identity: java-spiffe's X509 source (kept current by the Workload API stream) and how many
- * SVIDs the stream has delivered.
+ * This workload's X.509 identity: java-spiffe's X509 source (kept current by the Workload API stream), how many
+ * SVIDs the stream has delivered and the last few of them, and on request its JWT-SVID's header and claims.
  */
 public final class WorkloadIdentity implements AutoCloseable {
 
@@ -26,12 +27,24 @@ public final class WorkloadIdentity implements AutoCloseable {
             .initialDelay(Duration.ofMillis(250)).maxDelay(Duration.ofSeconds(2)).backoffMultiplier(2)
             .maxRetries(ExponentialBackoffPolicy.UNLIMITED_RETRIES).build();
 
+    /** How long a page view waits for the Workload API's JWT-SVID (the agent answers from memory in milliseconds). */
+    static final Duration JWT_SVID_TIMEOUT = Duration.ofSeconds(2);
+
     private final X509Source source;
     private final LongSupplier updates;
+    private final CertificateTimeline svids;
+    private final JwtSvidInspector jwt;
 
     public WorkloadIdentity(X509Source source, LongSupplier updates) {
+        this(source, updates, new CertificateTimeline(), null);
+    }
+
+    /** @param jwt null when JWT-SVIDs are not to be shown */
+    public WorkloadIdentity(X509Source source, LongSupplier updates, CertificateTimeline svids, JwtSvidInspector jwt) {
         this.source = source;
         this.updates = updates;
+        this.svids = svids;
+        this.jwt = jwt;
     }
 
     /**
@@ -41,11 +54,14 @@ public final class WorkloadIdentity implements AutoCloseable {
      */
     public static WorkloadIdentity connect(String socket, Duration timeout) {
         try {
+            CertificateTimeline svids = new CertificateTimeline();
             RotationCountingClient client = new RotationCountingClient(DefaultWorkloadApiClient.newClient(
-                    DefaultWorkloadApiClient.ClientOptions.builder().spiffeSocketPath(socket).exponentialBackoffPolicy(RECONNECT).build()));
+                    DefaultWorkloadApiClient.ClientOptions.builder().spiffeSocketPath(socket).exponentialBackoffPolicy(RECONNECT).build()),
+                    svids::saw);
             DefaultX509Source source = DefaultX509Source.newSource(DefaultX509Source.X509SourceOptions.builder()
                     .spiffeSocketPath(socket).workloadApiClient(client).initTimeout(timeout).build());
-            return new WorkloadIdentity(source, client::updates);
+            return new WorkloadIdentity(source, client::updates, svids,
+                    new JwtSvidInspector(audience -> client.fetchJwtSvid(audience).getToken(), JWT_SVID_TIMEOUT));
         } catch (SocketEndpointAddressException e) {
             throw new IllegalStateException("invalid Workload API address " + socket + ": " + e.getMessage(), e);
         } catch (X509SourceException | RuntimeException e) {
@@ -62,6 +78,19 @@ public final class WorkloadIdentity implements AutoCloseable {
         return source.getX509Svid();
     }
 
+    /** The last few X.509-SVIDs, newest first (each update of the Workload API stream, and each one a view saw). */
+    public CertificateTimeline svids() {
+        return svids;
+    }
+
+    /**
+     * This workload's JWT-SVID for {@code audience}, fetched now from the Workload API: its header and claims only.
+     * Null when this identity shows no JWT-SVIDs.
+     */
+    public JwtSvidSummary jwtSvid(String audience) {
+        return jwt == null ? null : jwt.inspect(audience);
+    }
+
     /** SVID rotations seen since start (updates after the first). */
     public long rotations() {
         return Math.max(0, updates.getAsLong() - 1);
@@ -69,6 +98,9 @@ public final class WorkloadIdentity implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
+        if (jwt != null) {
+            jwt.close();
+        }
         source.close();
     }
 }

@@ -75,6 +75,19 @@ class WebappConfigTest {
                 .hasMessageContaining("--name=value");
     }
 
+    @Test
+    void scenarioIsOptionalAndOnlyALabScenario() {
+        assertThat(from("TITLE", "webapp").scenario()).as("not set: the page says so").isNull();
+        assertThat(from("LAB_SCENARIO", "sds-agent").scenario()).isEqualTo(Scenario.SDS_AGENT);
+        assertThat(WebappConfig.from(new String[] {"--lab-scenario=jwt"}, Map.of("SPIFFE_ENDPOINT_SOCKET", socket)).scenario())
+                .isEqualTo(Scenario.JWT);
+        for (String bad : new String[] {"", "RBAC", "rbac ", "mtls"}) {
+            assertThatThrownBy(() -> from("LAB_SCENARIO", bad)).isInstanceOf(ConfigException.class)
+                    .hasMessageContaining("LAB_SCENARIO").hasMessageContaining("x509, rbac, sds-agent, jwt");
+        }
+        assertThatThrownBy(() -> from("LAB_SCENARI", "rbac")).hasMessageContaining("did you mean LAB_SCENARIO?");
+    }
+
     private WebappConfig from(String key, String value) {
         return WebappConfig.from(new String[0], Map.of("SPIFFE_ENDPOINT_SOCKET", socket, key, value));
     }

@@ -34,12 +34,14 @@ class CustomerServiceClientTest {
 
     @Test
     void pinnedServerGivesTheCustomersDataAndIsRemembered() throws Exception {
-        try (TlsPeer server = new TlsPeer(pki.issue(SERVER_ID), pki.caCert(), 200, CUSTOMER)) {
+        io.spiffe.svid.x509svid.X509Svid serverSvid = pki.issue(SERVER_ID);
+        try (TlsPeer server = new TlsPeer(serverSvid, pki.caCert(), 200, CUSTOMER)) {
             PinnedPeerTrustManager trust = SpiffeTls.pinnedTo(source, SpiffeId.parse(SERVER_ID));
             CustomerCall call = call(server, trust);
             assertThat(call.result()).isInstanceOf(Data.class);
             assertThat(((Data) call.result()).profile().path("name").asText()).isEqualTo("Ada Lovelace");
             assertThat(call.verifiedPeer()).isEqualTo(SERVER_ID);
+            assertThat(call.peerCertificate()).as("the leaf the server presented, for the page's timeline").isEqualTo(serverSvid.getLeaf());
             assertThat(server.clientCertificates()).isNotEmpty()
                     .allSatisfy(c -> assertThat(c.getSubjectAlternativeNames().iterator().next().get(1)).isEqualTo(CLIENT_ID));
         }
@@ -55,6 +57,7 @@ class CustomerServiceClientTest {
             assertThat(failure.reason()).isEqualTo(Reason.SERVER_NOT_TRUSTED);
             assertThat(failure.message()).contains(impostor).contains(SERVER_ID);
             assertThat(call.verifiedPeer()).isNull();
+            assertThat(call.peerCertificate()).isNull();
             assertThat(server.clientCertificates()).as("nothing requested from an untrusted server").isEmpty();
         }
     }

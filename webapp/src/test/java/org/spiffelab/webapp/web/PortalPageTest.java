@@ -3,76 +3,157 @@ package org.spiffelab.webapp.web;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.spiffelab.webapp.config.Scenario;
 import org.spiffelab.webapp.customer.PortalResult;
+import org.spiffelab.webapp.tls.CertificateTimeline;
+import org.spiffelab.webapp.workload.JwtSvidSummary;
 
 class PortalPageTest {
 
     static final ObjectMapper JSON = new ObjectMapper();
-    static final PortalView.Identity ME = new PortalView.Identity("spiffe://example.org/ns/demo/sa/webapp", "example.org",
-            "abc123", "2026-11-22T06:00:00Z", 3, "spiffe://example.org/ns/demo/sa/customer-service");
+    static final String WEBAPP = "spiffe://example.org/ns/demo/sa/webapp";
+    static final String WEBAPP_2 = "spiffe://example.org/ns/demo/sa/webapp-2";
+    static final String CUSTOMER_SERVICE = "spiffe://example.org/ns/demo/sa/customer-service";
+    static final PortalView.Identity ME = identity(WEBAPP);
+    static final String DIRECT = "https://customer-service:8443";
+    static final String SIDECAR = "http://127.0.0.1:9001";
+    static final List<CertificateTimeline.Entry> OWN = List.of(
+            new CertificateTimeline.Entry("abc123", "2026-11-25T10:00:20Z", "2026-11-25T10:00:50Z", "2026-11-25T10:00:31Z"),
+            new CertificateTimeline.Entry("abc122", "2026-11-25T10:00:00Z", "2026-11-25T10:00:30Z", "2026-11-25T10:00:10Z"));
+    static final List<CertificateTimeline.Entry> PEER = List.of(
+            new CertificateTimeline.Entry("5eed01", "2026-11-25T09:00:00Z", "2026-11-25T10:00:10Z", "2026-11-25T09:30:00Z"));
 
-    @Test
-    void showsBalanceTransactionsAndIdentity() throws Exception {
-        PortalResult data = new PortalResult.Data(
+    static PortalView.Identity identity(String spiffeId) {
+        return new PortalView.Identity(spiffeId, "example.org", "abc123", "2026-11-22T06:00:00Z", 3, CUSTOMER_SERVICE, "5eed01");
+    }
+
+    static PortalView view(String title, Scenario scenario, PortalView.Identity id, String url, PortalResult result, JwtSvidSummary jwt) {
+        return new PortalView(title, scenario, id, url, CUSTOMER_SERVICE, url.startsWith("http:") ? "via the forward Envoy" : "direct mTLS",
+                result, OWN, url.startsWith("http:") ? List.of() : PEER, jwt);
+    }
+
+    static PortalResult data(String authorizedSubject) throws Exception {
+        return new PortalResult.Data(
                 JSON.readTree("{\"id\":\"1001\",\"name\":\"Ada Lovelace\",\"email\":\"ada@example.org\",\"tier\":\"gold\",\"account\":\"DE44\"}"),
                 JSON.readTree("{\"available\":\"12840.55\",\"currency\":\"EUR\",\"asOf\":\"2026-11-21\"}"),
                 JSON.readTree("{\"transactions\":[{\"date\":\"2026-11-18\",\"description\":\"Salary\",\"amount\":\"4200.00\"}]}"),
-                "spiffe://example.org/ns/demo/sa/webapp");
-        String html = PortalPage.render(new PortalView("webapp", ME, "https://customer-service:8443", ME.peer(), "direct mTLS", data));
+                authorizedSubject);
+    }
+
+    static final PortalResult RBAC_DENIED = new PortalResult.Failure(PortalResult.Reason.DENIED_BY_POLICY,
+            "customer-service's policy denied this request (HTTP 403)", 403, "RBAC: access denied");
+
+    @Test
+    void showsBalanceTransactionsAndIdentity() throws Exception {
+        String html = PortalPage.render(view("webapp", Scenario.RBAC, ME, DIRECT, data(null), null));
         assertThat(html).contains("Ada Lovelace", "12840.55 EUR", "Salary", "4200.00", PortalPage.breakable(ME.spiffeId()), "abc123",
-                "<dd>3 (this page refreshes", "http-equiv=\"refresh\"", "Verified server ID", "Authorized by JWT-SVID", "<dt>Route</dt><dd>direct mTLS</dd>");
+                "<dd>3 (this page refreshes", "http-equiv=\"refresh\" content=\"10\"", "Verified server ID", "<dt>Route</dt><dd>direct mTLS</dd>");
+        assertThat(html).doesNotContain("Authorized by JWT-SVID", "id=\"jwt-svid\"");
     }
 
     @Test
-    void denialShowsTheReasonAndTheEscapedBodyNeverAStackTrace() {
+    void namesTheScenarioAndItsLabOrSaysItIsNotSet() throws Exception {
+        assertThat(PortalPage.render(view("webapp", Scenario.RBAC, ME, DIRECT, data(null), null)))
+                .contains("Scenario <b>rbac</b> · Lab 2 — Authorization by SPIFFE ID · read <code>docs/02-rbac.md</code>");
+        assertThat(PortalPage.render(view("webapp", Scenario.SDS_AGENT, ME, DIRECT, data(null), null))).contains("docs/03-sds-agent.md");
+        assertThat(PortalPage.render(view("webapp", null, ME, DIRECT, data(null), null)))
+                .contains("Scenario: not set", "LAB_SCENARIO=x509|rbac|sds-agent|jwt").doesNotContain("docs/0");
+    }
+
+    @Test
+    void whatHappenedNamesThisWorkloadsOwnIdNeverTheOthers() throws Exception {
+        String second = PortalPage.render(view("webapp-2", Scenario.RBAC, identity(WEBAPP_2), DIRECT, RBAC_DENIED, null));
+        String steps = second.substring(second.indexOf("id=\"what-happened\""), second.indexOf("</section>", second.indexOf("id=\"what-happened\"")));
+        assertThat(steps).contains("This workload, <code>" + PortalPage.breakable(WEBAPP_2) + "</code>, presented its X.509-SVID")
+                .doesNotContain("webapp presented").doesNotContain(PortalPage.breakable(WEBAPP) + "</code>");
+        assertThat(steps).as("the handshake proved the server before the policy said no")
+                .contains("customer-service presented <code>" + PortalPage.breakable(CUSTOMER_SERVICE) + "</code> (serial 5eed01)");
+        assertThat(steps).contains("RBAC policy answered 403: the policy does not list <code>" + PortalPage.breakable(WEBAPP_2));
+        String direct = PortalPage.render(view("webapp", Scenario.X509, ME, DIRECT, data(null), null));
+        assertThat(direct).contains("What happened on this request", "This workload, <code>" + PortalPage.breakable(WEBAPP) + "</code>",
+                "serial abc123", "(serial 5eed01)", "verified against the example.org trust bundle", "it is the pinned ID", "nginx: 200");
+    }
+
+    @Test
+    void anRbacDenialSaysWhoWasRefusedAndWhereTheAllowListLivesNotAnIdItCannotKnow() {
+        String html = PortalPage.render(view("webapp-2", Scenario.RBAC, identity(WEBAPP_2), DIRECT, RBAC_DENIED, null));
+        assertThat(html).contains("Access denied by customer-service&#39;s policy", "RBAC: access denied",
+                "policy does not allow <code>" + PortalPage.breakable(WEBAPP_2) + "</code>",
+                "<code>principals</code> of the RBAC filter", "customer-service/envoy/envoy-rbac.yaml", "scripts/lab.sh check rbac");
+        // No allowed ID is claimed: the webapp cannot see the live policy.
+        assertThat(html).doesNotContain(PortalPage.breakable(WEBAPP) + "</code>");
+    }
+
+    @Test
+    void denialShowsTheEscapedBodyNeverAStackTrace() {
         PortalResult denied = new PortalResult.Failure(PortalResult.Reason.DENIED_BY_POLICY, "denied (HTTP 403)", 403,
                 "RBAC: access denied <script>alert(1)</script>");
-        String html = PortalPage.render(new PortalView("webapp-2", ME, "https://customer-service:8443", ME.peer(), "direct mTLS", denied));
-        assertThat(html).contains("Access denied by customer-service&#39;s policy", "denied (HTTP 403)",
-                "RBAC: access denied &lt;script&gt;");
+        String html = PortalPage.render(view("webapp-2", Scenario.RBAC, ME, DIRECT, denied, null));
+        assertThat(html).contains("denied (HTTP 403)", "RBAC: access denied &lt;script&gt;");
         assertThat(html).doesNotContain("<script>").doesNotContain("Exception").doesNotContain("\tat ");
-        assertThat(html).contains("policy does not allow <code>" + PortalPage.breakable(ME.spiffeId()) + "</code>");
+    }
+
+    @Test
+    void inJwtTheTokensHeaderAndClaimsAndItsVerifierAreShownNeverItsSignature() throws Exception {
+        JwtSvidSummary jwt = new JwtSvidSummary("ES256", "k7Tq", "JWT", List.of(CUSTOMER_SERVICE), WEBAPP,
+                "2026-11-25T10:05:00Z", "2026-11-25T10:00:00Z", null);
+        String allowed = PortalPage.render(view("webapp", Scenario.JWT, ME, SIDECAR, data(WEBAPP), jwt));
+        assertThat(allowed).contains("This workload's JWT-SVID", "<th>header alg</th><td>ES256</td>", "<th>header kid</th><td>k7Tq</td>",
+                "<th>header typ</th><td>JWT</td>", "<th>claim sub</th><td>" + PortalPage.breakable(WEBAPP),
+                "<th>claim aud</th><td>" + PortalPage.breakable(CUSTOMER_SERVICE), "<th>claim exp</th><td>2026-11-25T10:05:00Z",
+                "<th>claim iat</th><td>2026-11-25T10:00:00Z", "The signature is not shown",
+                "Verified by:</b> customer-service's sds-agent (ext_authz, validate mode)", "Authorized by JWT-SVID", "forward Envoy");
+        PortalResult notAllowed = new PortalResult.Failure(PortalResult.Reason.DENIED_BY_POLICY, "denied", 403,
+                "subject " + WEBAPP_2 + " is not allowed");
+        String denied = PortalPage.render(view("webapp-2", Scenario.JWT, identity(WEBAPP_2), SIDECAR, notAllowed, jwt));
+        assertThat(denied).contains("found the token genuine and refused its subject: subject " + WEBAPP_2 + " is not allowed",
+                "--jwt-allowed-subjects", "its allow-list answered 403: it does not list <code>" + PortalPage.breakable(WEBAPP_2));
+        String unavailable = PortalPage.render(view("webapp", Scenario.JWT, ME, SIDECAR, data(WEBAPP),
+                JwtSvidSummary.unavailable("the Workload API did not answer within 2000 ms")));
+        assertThat(unavailable).contains("No JWT-SVID to show: the Workload API did not answer within 2000 ms.");
+    }
+
+    @Test
+    void certificatesOverTimeShowEachSerialItsLifetimeAndWhenItWasSeen() throws Exception {
+        String html = PortalPage.render(view("webapp", Scenario.SDS_AGENT, ME, DIRECT, data(null), null));
+        assertThat(html).contains("Certificates over time",
+                "<li class=\"newest\"><code class=\"serial\">abc123</code> <span class=\"tag\">newest</span> <small>valid 10:00:20 → 10:00:50 (30 s) · first seen 10:00:31",
+                "<li><code class=\"serial\">abc122</code> <small>valid 10:00:00 → 10:00:30 (30 s)",
+                "id=\"peer-certificates\"><li class=\"newest\"><code class=\"serial\">5eed01</code>", "(60 min)");
+        String behindForwardEnvoy = PortalPage.render(view("webapp", Scenario.JWT, ME, SIDECAR, data(WEBAPP), null));
+        assertThat(behindForwardEnvoy).contains("not visible here: the pod&#39;s forward Envoy holds the TLS connection");
+        assertThat(PortalPage.lifetime("2026-11-25T10:00:00Z", "2026-11-25T11:00:00Z")).isEqualTo("60 min");
+        assertThat(PortalPage.lifetime("2026-11-25T10:00:00Z", "2026-11-26T10:00:00Z")).isEqualTo("24 h");
     }
 
     @Test
     void longIdsWrapBetweenSegmentsNeverInsideAWord() {
-        String html = PortalPage.render(new PortalView("webapp", ME, "https://customer-service:8443", ME.peer(), "direct mTLS",
-                new PortalResult.Failure(PortalResult.Reason.UNREACHABLE, "no route", 0, "")));
+        String html = PortalPage.render(view("webapp", Scenario.RBAC, ME, DIRECT,
+                new PortalResult.Failure(PortalResult.Reason.UNREACHABLE, "no route", 0, ""), null));
         assertThat(html).contains("<span class=\"nw\">spiffe:</span>/<wbr>/<wbr><span class=\"nw\">example.org</span>/<wbr>",
-                        "<span class=\"nw\">customer-service</span>", ".nw{white-space:nowrap}")
-                .doesNotContain("break-all").contains("word-break:normal");
+                        "<span class=\"nw\">customer-service</span>", ".nw{white-space:nowrap}", "word-break:normal")
+                .doesNotContain("break-all").doesNotContain("overflow-wrap:anywhere").doesNotContain("hyphens");
     }
 
     @Test
     void behindTheForwardEnvoyTheServerIsCheckedThereNotMissing() {
-        PortalView.Identity noPeer = new PortalView.Identity(ME.spiffeId(), ME.trustDomain(), ME.serial(), ME.notAfter(), 0, null);
-        String html = PortalPage.render(new PortalView("webapp", noPeer, "http://127.0.0.1:9001", ME.peer(), "via the pod's forward Envoy",
-                new PortalResult.Failure(PortalResult.Reason.UNREACHABLE, "no route", 0, "")));
+        PortalView.Identity noPeer = new PortalView.Identity(ME.spiffeId(), ME.trustDomain(), ME.serial(), ME.notAfter(), 0, null, null);
+        String html = PortalPage.render(view("webapp", Scenario.JWT, noPeer, SIDECAR,
+                new PortalResult.Failure(PortalResult.Reason.UNREACHABLE, "no route", 0, ""), null));
         assertThat(html).contains("checked by the pod&#39;s forward Envoy").doesNotContain("<dt>Verified server ID</dt><dd>—</dd>");
     }
 
     @Test
-    void thePageTellsWhatHappenedOnThisRequest() throws Exception {
-        PortalResult data = new PortalResult.Data(JSON.readTree("{\"name\":\"Ada\"}"), JSON.readTree("{}"),
-                JSON.readTree("{\"transactions\":[]}"), null);
-        String direct = PortalPage.render(new PortalView("webapp", ME, "https://customer-service:8443", ME.peer(), "direct mTLS", data));
-        assertThat(direct).contains("What happened on this request", "presented its X.509-SVID", "serial abc123",
-                "verified against the example.org trust bundle", "it is the pinned ID");
-        String handshake = PortalPage.render(new PortalView("webapp", ME, "https://customer-service:8443", ME.peer(), "direct mTLS",
-                new PortalResult.Failure(PortalResult.Reason.TLS_HANDSHAKE_FAILED, "handshake failed", 0, "")));
+    void everyFailureSaysWhatHappened() {
+        String handshake = PortalPage.render(view("webapp", Scenario.X509, ME, DIRECT,
+                new PortalResult.Failure(PortalResult.Reason.TLS_HANDSHAKE_FAILED, "handshake failed", 0, ""), null));
         assertThat(handshake).contains("failed before any HTTP");
         for (PortalResult.Reason reason : PortalResult.Reason.values()) {
             StringBuilder html = new StringBuilder();
-            PortalPage.renderWhatHappened(html, new PortalView("webapp", ME, "http://127.0.0.1:9001", ME.peer(), "via the forward Envoy",
-                    new PortalResult.Failure(reason, "m", 403, "b")));
+            PortalPage.renderWhatHappened(html, view("webapp", Scenario.JWT, ME, SIDECAR, new PortalResult.Failure(reason, "m", 403, "b"), null));
             assertThat(html).as(reason.name()).contains("<li>", "JWT-SVID");
-        }
-    }
-
-    @Test
-    void everyFailureReasonHasAHeadline() {
-        for (PortalResult.Reason reason : PortalResult.Reason.values()) {
             assertThat(PortalPage.headline(reason)).isNotBlank();
         }
     }

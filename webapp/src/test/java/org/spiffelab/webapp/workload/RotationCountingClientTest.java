@@ -31,7 +31,8 @@ class RotationCountingClientTest {
                     }
                     throw new UnsupportedOperationException(method.getName());
                 });
-        RotationCountingClient client = new RotationCountingClient(api);
+        List<java.security.cert.X509Certificate> leaves = new ArrayList<>();
+        RotationCountingClient client = new RotationCountingClient(api, leaves::add);
         List<X509Context> received = new ArrayList<>();
         client.watchX509Context(new Watcher<>() {
             @Override
@@ -46,6 +47,8 @@ class RotationCountingClientTest {
         });
         assertThat(received).containsExactlyElementsOf(pushed);
         assertThat(client.updates()).isEqualTo(2);
+        assertThat(leaves).as("each update's SVID, for the page's timeline")
+                .containsExactly(pushed.get(0).getDefaultSvid().getLeaf(), pushed.get(1).getDefaultSvid().getLeaf());
         assertThat(new WorkloadIdentity(null, client::updates).rotations()).isEqualTo(1);
     }
 }
