@@ -212,6 +212,10 @@ public final class LabStack implements AutoCloseable {
 
     /** As {@link #startWebapp(String, java.util.Map)}, for a second instance of a workload under another name ({@code instance}). */
     public WebappContainer startWebapp(String instance, String workload, java.util.Map<String, String> env) {
+        // The page names its scenario and lab; a caller's value wins (the workshop's rbac lab runs StackSpec.x509).
+        java.util.Map<String, String> withScenario = new java.util.HashMap<>(java.util.Map.of("LAB_SCENARIO", spec.scenario()));
+        withScenario.putAll(env);
+        env = withScenario;
         if (spec.webappSidecars()) {
             return startWebappPod(instance, workload, env);
         }

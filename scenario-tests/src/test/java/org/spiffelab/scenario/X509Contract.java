@@ -174,6 +174,7 @@ abstract class X509Contract {
         assertThat(view.path("identity").path("spiffeId").asText()).isEqualTo(lab.get("WEBAPP_ID"));
         assertThat(view.path("identity").path("trustDomain").asText()).isEqualTo(lab.get("TRUST_DOMAIN"));
         assertThat(view.path("identity").path("peer").asText()).isEqualTo(lab.get("CUSTOMER_SERVICE_ID"));
+        assertThat(view.path("scenario").asText()).as("the scenario the page names").isEqualTo(stack.spec().scenario());
         assertThat(Portal.page(portal)).contains(expected.path("available").asText() + " EUR", "Ada Lovelace");
     }
 

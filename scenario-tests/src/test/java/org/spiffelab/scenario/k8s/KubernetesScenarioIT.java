@@ -210,7 +210,10 @@ class KubernetesScenarioIT {
     abstract static class X509Contract {
         ProbePod asWebapp;
 
+        String scenario;
+
         void deployAndProbe(String scenario) {
+            this.scenario = scenario;
             deploy(scenario);
             asWebapp = probeWithSvid("probe-webapp", "webapp");
         }
@@ -282,6 +285,7 @@ class KubernetesScenarioIT {
             assertThat(view.path("result").path("balance")).isEqualTo(expected);
             assertThat(view.path("identity").path("spiffeId").asText()).isEqualTo(lab.get("WEBAPP_ID"));
             assertThat(view.path("identity").path("peer").asText()).isEqualTo(lab.get("CUSTOMER_SERVICE_ID"));
+            assertThat(view.path("scenario").asText()).as("the scenario the page names (its kustomization's lab-scenario)").isEqualTo(scenario);
             assertThat(page("webapp")).contains(expected.path("available").asText() + " EUR", "Ada Lovelace");
         }
 
@@ -407,6 +411,7 @@ class KubernetesScenarioIT {
             JsonNode view = portal("webapp-2");
             assertThat(view.path("identity").path("spiffeId").asText()).isEqualTo(lab.get("WEBAPP_2_ID"));
             assertThat(view.path("identity").path("peer").asText()).isEqualTo(lab.get("CUSTOMER_SERVICE_ID"));
+            assertThat(view.path("scenario").asText()).as("the scenario the page names (its kustomization's lab-scenario)").isEqualTo("rbac");
             assertThat(view.path("result").path("reason").asText()).isEqualTo("DENIED_BY_POLICY");
             assertThat(view.path("result").path("status").asInt()).isEqualTo(403);
             assertThat(view.path("result").path("body").asText()).isEqualTo("RBAC: access denied");
