@@ -10,7 +10,7 @@ import java.time.Duration;
 import org.spiffelab.harness.WebappContainer;
 
 /** Reads a running webapp the way a script would: its JSON view and its HTML page. */
-final class Portal {
+public final class Portal {
 
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -22,8 +22,14 @@ final class Portal {
         return JSON.readTree(get(webapp, "/api/portal"));
     }
 
+    /** The page's text as a reader sees it: tags dropped (IDs carry {@code <wbr>} break points), entities decoded. */
     static String page(WebappContainer webapp) throws Exception {
-        return get(webapp, "/");
+        return visibleText(get(webapp, "/"));
+    }
+
+    public static String visibleText(String html) {
+        return html.replaceAll("(?s)<style.*?</style>", "").replaceAll("<[^>]*>", "").replace("&lt;", "<").replace("&gt;", ">")
+                .replace("&quot;", "\"").replace("&#39;", "'").replace("&apos;", "'").replace("&amp;", "&");
     }
 
     private static String get(WebappContainer webapp, String path) throws Exception {

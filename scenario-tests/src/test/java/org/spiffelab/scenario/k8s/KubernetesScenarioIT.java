@@ -169,7 +169,7 @@ class KubernetesScenarioIT {
 
     static String page(String service) {
         try (PortForward page = PortForward.open(kubectl, "demo", "svc/" + service, 8080)) {
-            return get("http://127.0.0.1:" + page.localPort() + "/").body();
+            return org.spiffelab.scenario.Portal.visibleText(get("http://127.0.0.1:" + page.localPort() + "/").body());
         }
     }
 
