@@ -9,19 +9,7 @@ trap on_error ERR
 cd "$LAB_ROOT"
 scenario="${1:?usage: scripts/demo.sh --k8s x509|rbac|sds-agent|jwt}"
 
-prepare_java -pl webapp,sds-agent -am
-step "webapp and sds-agent images" "read the docker build output above"
-docker build -q -f docker/webapp/Dockerfile --build-arg "JRE_IMAGE=$(image_for JRE)" -t "$WEBAPP_IMAGE" webapp >/dev/null
-docker build -q -f docker/sds-agent/Dockerfile --build-arg "JRE_IMAGE=$(image_for JRE)" -t "$SDS_AGENT_IMAGE" sds-agent >/dev/null
-
-user_cluster="${KUBECONFIG:-}"
-if [ -n "$user_cluster" ]; then
-  step "your cluster (KUBECONFIG=$KUBECONFIG)" "the lab's images must be loadable there, e.g. kind load docker-image $WEBAPP_IMAGE $SDS_AGENT_IMAGE"
-  info "using $(kubectl config current-context); load the lab's images into it yourself (docs/00-setup.md)"
-else
-  bash "$LAB_ROOT/scripts/cluster.sh" up
-  eval "$(bash "$LAB_ROOT/scripts/cluster.sh" env)"
-fi
+k8s_cluster_with_images
 
 step "deploy scenario $scenario" "kubectl describe the pod that is not ready; 'kubectl get events -A'"
 # The docs' commands (KubernetesCommands in scenario-tests, checked against the docs).

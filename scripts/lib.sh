@@ -54,3 +54,23 @@ prepare_java() {
   (cd "$LAB_ROOT" && mvnq install -DskipTests -DskipITs "$@")
   export TESTCONTAINERS_RYUK_DISABLED=true TESTCONTAINERS_HOST_OVERRIDE=localhost
 }
+
+# The lab's cluster with the webapp and sds-agent images (scripts/demo.sh --k8s, scripts/lab.sh ... --k8s): KUBECONFIG's
+# cluster if set (load the images there yourself), else the local one (scripts/cluster.sh up imports them). Sets
+# user_cluster. LAB_IMAGES_BUILT=1 skips the build when the images are current (the tests build them first).
+k8s_cluster_with_images() {
+  if [ "${LAB_IMAGES_BUILT:-}" != 1 ]; then
+    prepare_java -pl webapp,sds-agent -am
+    step "webapp and sds-agent images" "read the docker build output above"
+    docker build -q -f docker/webapp/Dockerfile --build-arg "JRE_IMAGE=$(image_for JRE)" -t "$WEBAPP_IMAGE" webapp >/dev/null
+    docker build -q -f docker/sds-agent/Dockerfile --build-arg "JRE_IMAGE=$(image_for JRE)" -t "$SDS_AGENT_IMAGE" sds-agent >/dev/null
+  fi
+  user_cluster="${KUBECONFIG:-}"
+  if [ -n "$user_cluster" ]; then
+    step "your cluster (KUBECONFIG=$KUBECONFIG)" "the lab's images must be loadable there, e.g. kind load docker-image $WEBAPP_IMAGE $SDS_AGENT_IMAGE"
+    info "using $(kubectl config current-context); load the lab's images into it yourself (docs/00-setup.md)"
+  else
+    bash "$LAB_ROOT/scripts/cluster.sh" up
+    eval "$(bash "$LAB_ROOT/scripts/cluster.sh" env)"
+  fi
+}

@@ -301,6 +301,56 @@ class KubernetesScenarioIT {
 
     // ----- the scenarios, in turn --------------------------------------------------------------------------------
 
+    /** Lab 1's Kubernetes path as an attendee walks it: start, check (not done), write the ClusterSPIFFEID, check, stop. */
+    @Nested
+    @Order(0)
+    @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+    class HandsOnLab1 {
+
+        final java.nio.file.Path work = Files.createTempDirectory("lab-k8s-work-");
+
+        HandsOnLab1() throws java.io.IOException {
+        }
+
+        @Test
+        void theAttendeesClusterSpiffeIdRegistersThePodsAndCheckSaysSo() throws Exception {
+            assertThat(labSh("start", "x509", "--k8s").exitCode()).isZero();
+            Kubectl.Result before = labSh("check", "x509", "--k8s");
+            assertThat(before.exitCode()).as(before.out()).isEqualTo(1);
+            assertThat(before.out()).contains("✗ a ClusterSPIFFEID is applied", "0 of 6 steps done");
+
+            // The attendee's edit: the template the scenario's own ClusterSPIFFEID uses, in place of the TODO.
+            java.nio.file.Path mine = work.resolve("cluster-spiffe-id.yaml");
+            String template = Files.readAllLines(lab.file("k8s/base/cluster-spiffe-id.yaml")).stream()
+                    .filter(l -> l.strip().startsWith("spiffeIDTemplate:")).findFirst().orElseThrow();
+            Files.writeString(mine, Files.readString(mine).replace("  spiffeIDTemplate: \"TODO\"", template));
+            kubectl.ok("apply", "-f", mine.toString());
+            Awaitility.await("scripts/lab.sh check x509 --k8s: all steps done").atMost(READY).pollInterval(Duration.ofSeconds(3))
+                    .until(() -> labSh("check", "x509", "--k8s").exitCode() == 0);
+            assertThat(labSh("check", "x509", "--k8s").out()).contains("6 of 6 steps done");
+
+            assertThat(labSh("stop", "x509", "--k8s").exitCode()).isZero();
+            kubectl.run(READY, "wait", "--for=delete", "namespace/demo", "--timeout=" + READY.toSeconds() + "s").orFail("namespace demo deleted");
+        }
+
+        /** scripts/lab.sh on this test's cluster, its working folder and the images the test already built. */
+        Kubectl.Result labSh(String... args) throws Exception {
+            java.util.List<String> command = new java.util.ArrayList<>(List.of("bash", lab.file("scripts/lab.sh").toString()));
+            command.addAll(List.of(args));
+            ProcessBuilder builder = new ProcessBuilder(command).directory(lab.root().toFile()).redirectErrorStream(true);
+            builder.environment().put("LAB_WORK_DIR", work.toString());
+            builder.environment().put("LAB_IMAGES_BUILT", "1");
+            if (!cluster.local()) {
+                builder.environment().put("KUBECONFIG", kubectl.kubeconfig().toString());
+            }
+            Process process = builder.start();
+            String out = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            process.waitFor();
+            System.out.println("==> [k8s] scripts/lab.sh " + String.join(" ", args) + " (exit " + process.exitValue() + ")\n" + out);
+            return new Kubectl.Result(process.exitValue(), out, "");
+        }
+    }
+
     @Nested
     @Order(1)
     @TestInstance(TestInstance.Lifecycle.PER_CLASS)
