@@ -13,6 +13,7 @@ import io.envoyproxy.envoy.type.v3.HttpStatus;
 import io.envoyproxy.envoy.type.v3.StatusCode;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,6 +33,7 @@ public final class AuthzService extends AuthorizationGrpc.AuthorizationImplBase 
     private final JwtSvidValidator validator;
     private final Executor verifications;
     private final JwtSvidRefresher injector;
+    private final Runnable verifiedCallerAnswered;
     private static final int MAX_ANSWERS = 256;
     private final java.util.concurrent.ConcurrentHashMap<Verdict, CheckResponse> answers = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -40,6 +42,7 @@ public final class AuthzService extends AuthorizationGrpc.AuthorizationImplBase 
         this.validator = validator;
         this.verifications = verifications;
         this.injector = injector;
+        this.verifiedCallerAnswered = verifications instanceof VerificationPool pool ? pool::verifiedCallerAnswered : () -> { };
     }
 
     /** @param verifications where signature checks run (a {@link VerificationPool}): never the gRPC threads */
@@ -65,8 +68,13 @@ public final class AuthzService extends AuthorizationGrpc.AuthorizationImplBase 
                     }
                 })
                 : verifications;
-        validator.check(request.getAttributes().getRequest().getHttp().getHeadersMap().get("authorization"), unlessAbandoned).whenComplete((verdict, error) ->
-                respond(request, error == null ? answer(verdict) : denied(503, "token check failed: " + error), responses));
+        CompletableFuture<Verdict> verdict = validator.check(
+                request.getAttributes().getRequest().getHttp().getHeadersMap().get("authorization"), unlessAbandoned);
+        if (verdict.getNow(null) instanceof Verdict.Allowed) {
+            verifiedCallerAnswered.run();   // allowed without a verification: a remembered token
+        }
+        verdict.whenComplete((checked, error) ->
+                respond(request, error == null ? answer(checked) : denied(503, "token check failed: " + error), responses));
     }
 
     private void respond(CheckRequest request, CheckResponse response, StreamObserver<CheckResponse> responses) {
