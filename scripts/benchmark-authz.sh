@@ -7,6 +7,8 @@
 # 2. (unless --reference-only) Check() vs a no-op authorizer in one JVM, and the whole request through Envoy with and
 #    without JWT-SVID validation (Docker).
 #   scripts/benchmark-authz.sh [--reference-only] [seconds per measurement=10] [requests through Envoy=3000]
+#   SDS_AGENT_JAVA_OPTS adds JVM options to the sds-agent under test (e.g. a flight recording:
+#   -XX:StartFlightRecording=settings=profile,filename=/tmp/sds-agent.jfr)
 set -Eeuo pipefail
 source "$(dirname "$0")/lib.sh"
 trap on_error ERR
@@ -100,7 +102,8 @@ info "JWT-SVIDs for $WEBAPP_ID from unix:$work/agent.sock"
 
 step "sds-agent (validate mode, TCP) and the Go reference, both on that agent's Workload API" "read $work/*.log"
 java_port=$(free_port)
-java -Xmx512m -jar sds-agent/target/sds-agent.jar run --workload_api_socket="unix:$work/agent.sock" \
+# shellcheck disable=SC2086 # word splitting of the options is intended
+java -Xmx512m ${SDS_AGENT_JAVA_OPTS:-} -jar sds-agent/target/sds-agent.jar run --workload_api_socket="unix:$work/agent.sock" \
   --sds_socket="$work/sds/sds.sock" --tcp_address="127.0.0.1:$java_port" --authz_mode=validate \
   --jwt_audience="$CUSTOMER_SERVICE_ID" --jwt_allowed_subjects="$WEBAPP_ID" --log_level=warn >"$work/sds-agent.log" 2>&1 & pids+=($!)
 wait_for 90 "sds-agent SERVING" java -jar sds-agent/target/sds-agent.jar health --sds_socket="$work/sds/sds.sock"

@@ -13,6 +13,7 @@ import io.envoyproxy.envoy.type.v3.HttpStatus;
 import io.envoyproxy.envoy.type.v3.StatusCode;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,12 +33,16 @@ public final class AuthzService extends AuthorizationGrpc.AuthorizationImplBase 
     private final JwtSvidValidator validator;
     private final Executor verifications;
     private final JwtSvidRefresher injector;
+    private final Runnable verifiedCallerAnswered;
+    private static final int MAX_ANSWERS = 256;
+    private final java.util.concurrent.ConcurrentHashMap<Verdict, CheckResponse> answers = new java.util.concurrent.ConcurrentHashMap<>();
 
     private AuthzService(AuthzMode mode, JwtSvidValidator validator, Executor verifications, JwtSvidRefresher injector) {
         this.mode = mode;
         this.validator = validator;
         this.verifications = verifications;
         this.injector = injector;
+        this.verifiedCallerAnswered = verifications instanceof VerificationPool pool ? pool::verifiedCallerAnswered : () -> { };
     }
 
     /** @param verifications where signature checks run (a {@link VerificationPool}): never the gRPC threads */
@@ -51,7 +56,6 @@ public final class AuthzService extends AuthorizationGrpc.AuthorizationImplBase 
 
     @Override
     public void check(CheckRequest request, StreamObserver<CheckResponse> responses) {
-        var http = request.getAttributes().getRequest().getHttp();
         if (mode == AuthzMode.INJECT) {
             respond(request, inject(), responses);
             return;
@@ -64,25 +68,53 @@ public final class AuthzService extends AuthorizationGrpc.AuthorizationImplBase 
                     }
                 })
                 : verifications;
-        validator.check(http.getHeadersMap().get("authorization"), unlessAbandoned).whenComplete((verdict, error) ->
-                respond(request, error == null ? answer(verdict) : denied(503, "token check failed: " + error), responses));
+        CompletableFuture<Verdict> verdict = validator.check(
+                request.getAttributes().getRequest().getHttp().getHeadersMap().get("authorization"), unlessAbandoned);
+        if (verdict.getNow(null) instanceof Verdict.Allowed) {
+            verifiedCallerAnswered.run();   // allowed without a verification: a remembered token
+        }
+        verdict.whenComplete((checked, error) ->
+                respond(request, error == null ? answer(checked) : denied(503, "token check failed: " + error), responses));
     }
 
     private void respond(CheckRequest request, CheckResponse response, StreamObserver<CheckResponse> responses) {
-        var http = request.getAttributes().getRequest().getHttp();
-        String peer = request.getAttributes().getSource().getPrincipal();
         // Denials at INFO (someone should look); every allowed request would be an access log, so DEBUG.
         if (response.getStatus().getCode() == Code.OK_VALUE) {
-            LOG.debug("ext_authz mode={} {} {} peer={} -> allowed", mode, http.getMethod(), http.getPath(), peer.isEmpty() ? "-" : peer);
-        } else {
-            DENIALS.denied("ext_authz mode={} {} {} peer={} -> {}", mode, http.getMethod(), http.getPath(), peer.isEmpty() ? "-" : peer,
+            if (LOG.isDebugEnabled()) {
+                var http = request.getAttributes().getRequest().getHttp();
+                LOG.debug("ext_authz mode={} {} {} peer={} -> allowed", mode, http.getMethod(), http.getPath(), peer(request));
+            }
+        } else if (DENIALS.admit()) {
+            var http = request.getAttributes().getRequest().getHttp();
+            LOG.info("ext_authz mode={} {} {} peer={} -> {}", mode, http.getMethod(), http.getPath(), peer(request),
                     response.getDeniedResponse().getBody().strip());
         }
         responses.onNext(response);
         responses.onCompleted();
     }
 
-    private static CheckResponse answer(Verdict verdict) {
+    private static String peer(CheckRequest request) {
+        String peer = request.getAttributes().getSource().getPrincipal();
+        return peer.isEmpty() ? "-" : peer;
+    }
+
+    /**
+     * The answer for a verdict, built once: an allowed verdict names a subject from the allow-list, and denials repeat
+     * a few reasons, so a small map serves nearly every request without building a message. Bounded: cleared when full.
+     */
+    private CheckResponse answer(Verdict verdict) {
+        CheckResponse response = answers.get(verdict);
+        if (response == null) {
+            response = build(verdict);
+            if (answers.size() >= MAX_ANSWERS) {
+                answers.clear();
+            }
+            answers.put(verdict, response);
+        }
+        return response;
+    }
+
+    private static CheckResponse build(Verdict verdict) {
         if (verdict instanceof Verdict.Allowed allowed) {
             return ok(OkHttpResponse.newBuilder().addHeaders(overwrite(SPIFFE_ID_HEADER, allowed.subject()))
                     // the token was for us; the service behind gets the validated identity instead

@@ -19,7 +19,8 @@ final class DenialLog {
         this.log = log;
     }
 
-    void denied(String format, Object... arguments) {
+    /** @return whether this denial may be logged now (then the caller logs it at INFO); counts it otherwise */
+    boolean admit() {
         long second = System.nanoTime() / 1_000_000_000L;
         long current = window.get();
         if (second != current && window.compareAndSet(current, second)) {
@@ -27,12 +28,12 @@ final class DenialLog {
         }
         if (inWindow.incrementAndGet() > PER_SECOND) {
             suppressed.incrementAndGet();
-            return;
+            return false;
         }
         long skipped = suppressed.getAndSet(0);
         if (skipped > 0) {
             log.info("ext_authz: {} more denials not logged (more than {} a second)", skipped, PER_SECOND);
         }
-        log.info(format, arguments);
+        return true;
     }
 }

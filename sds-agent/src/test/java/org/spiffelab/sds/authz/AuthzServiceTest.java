@@ -143,6 +143,40 @@ class AuthzServiceTest {
         assertThat(forgedAnswered.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
     }
 
+    /** The verifier stuck and its queue full: a new token is refused at once (503), a verified one still passes. */
+    @Test
+    void aVerifiedTokenIsAnsweredWhenTheVerificationQueueIsFull() throws Exception {
+        String token = tokens.es256("ec-1", new com.nimbusds.jwt.JWTClaimsSet.Builder().subject(Tokens.WEBAPP).audience(Tokens.AUDIENCE)
+                .expirationTime(Date.from(Instant.now().plus(Duration.ofMinutes(5)))).build());
+        assertThat(check(Map.of("authorization", "Bearer " + token)).getStatus().getCode()).isEqualTo(Code.OK_VALUE);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
+        verifications.execute(() -> {
+            started.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        assertThat(started.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        for (int i = 0; i < VerificationPool.QUEUE; i++) {
+            verifications.execute(() -> { });
+        }
+        try {
+            String unverified = tokens.es256("ec-1", new com.nimbusds.jwt.JWTClaimsSet.Builder().subject(Tokens.WEBAPP)
+                    .audience(Tokens.AUDIENCE).jwtID("new").expirationTime(Date.from(Instant.now().plus(Duration.ofMinutes(5)))).build());
+            CheckResponse refused = check(Map.of("authorization", "Bearer " + unverified));
+            assertThat(refused.getDeniedResponse().getStatus().getCodeValue()).isEqualTo(503);
+            assertThat(refused.getDeniedResponse().getBody()).isEqualTo("too many tokens waiting for signature verification; retry\n");
+            CheckResponse verified = AuthorizationGrpc.newBlockingStub(channel).withDeadlineAfter(10, java.util.concurrent.TimeUnit.SECONDS)
+                    .check(request(Map.of("authorization", "Bearer " + token)));
+            assertThat(verified.getStatus().getCode()).isEqualTo(Code.OK_VALUE);
+        } finally {
+            release.countDown();
+        }
+    }
+
     /** Skipped, not remembered as forged: so the same token, sent again, is handed to the verifier a second time. */
     @Test
     void aVerificationWhoseCallerGaveUpIsSkipped() throws Exception {
