@@ -31,6 +31,8 @@ start() {
   kubectl apply -k k8s/crds >/dev/null
   kubectl wait --for condition=established --timeout=60s -f k8s/crds/crds.yaml >/dev/null
   kubectl apply -k "$LAB_KUSTOMIZATION" >/dev/null
+  # The lab's starting point has no ClusterSPIFFEID, also over an earlier run (your file in work/ is kept).
+  kubectl delete clusterspiffeid --all --ignore-not-found >/dev/null
   kubectl -n spire rollout status statefulset/spire-server --timeout=300s
   kubectl -n spire rollout status daemonset/spire-agent --timeout=300s
   mkdir -p "$(dirname "$WORK_FILE")"

@@ -55,6 +55,11 @@ final class KubernetesCommands {
     }
 
     /** The CRDs go first and take the ClusterSPIFFEID with them: without the flag, deleting it next fails NotFound. */
+    /** Lab 1 hands-on: the attendee's ClusterSPIFFEID (scripts/lab.sh start x509 --k8s copies it to work/). */
+    static String attendeeApply() {
+        return "kubectl apply -f work/cluster-spiffe-id.yaml";
+    }
+
     static String cleanUp(String scenario) {
         return "kubectl delete -k k8s/scenarios/" + scenario + " --ignore-not-found";
     }
@@ -62,7 +67,7 @@ final class KubernetesCommands {
     /** Every command above for every scenario, with {@code <scenario>} standing for any of them. */
     static List<String> all(LabProperties lab) {
         return Stream.of(apply("<scenario>").stream(), waitReady().stream(), portForwards(lab).stream(), inspect().stream(),
-                Stream.of(cleanUp("<scenario>")), SCENARIOS.stream().flatMap(s -> Stream.concat(apply(s).stream(), Stream.of(cleanUp(s)))))
+                Stream.of(cleanUp("<scenario>"), attendeeApply()), SCENARIOS.stream().flatMap(s -> Stream.concat(apply(s).stream(), Stream.of(cleanUp(s)))))
                 .flatMap(s -> s).distinct().toList();
     }
 

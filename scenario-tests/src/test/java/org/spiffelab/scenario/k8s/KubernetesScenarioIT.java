@@ -324,7 +324,7 @@ class KubernetesScenarioIT {
             String template = Files.readAllLines(lab.file("k8s/base/cluster-spiffe-id.yaml")).stream()
                     .filter(l -> l.strip().startsWith("spiffeIDTemplate:")).findFirst().orElseThrow();
             Files.writeString(mine, Files.readString(mine).replace("  spiffeIDTemplate: \"TODO\"", template));
-            kubectl.ok("apply", "-f", mine.toString());
+            kubectl.ok(KubernetesCommands.words(KubernetesCommands.attendeeApply().replace("work/", work + "/")));
             Awaitility.await("scripts/lab.sh check x509 --k8s: all steps done").atMost(READY).pollInterval(Duration.ofSeconds(3))
                     .until(() -> labSh("check", "x509", "--k8s").exitCode() == 0);
             assertThat(labSh("check", "x509", "--k8s").out()).contains("6 of 6 steps done");
