@@ -6,12 +6,20 @@ import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.envoyproxy.envoy.service.secret.v3.SecretDiscoveryServiceGrpc;
+import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -26,7 +34,14 @@ import org.spiffelab.sds.workload.WorkloadSnapshot;
 public final class SdsService extends SecretDiscoveryServiceGrpc.SecretDiscoveryServiceImplBase implements SnapshotListener {
 
     private static final Logger LOG = LoggerFactory.getLogger(SdsService.class);
+    /**
+     * The event loop of the call's connection, when the server knows it (set by sds-agent's SDS server for its Unix
+     * socket): updates are written to the stream from there.
+     */
+    public static final Context.Key<Executor> TRANSPORT_LOOP = Context.key("org.spiffelab.sds.transport-loop");
     private static final HexFormat HEX = HexFormat.of();
+    /** Streams an event loop writes before it lets their flush (and other connections' work) run. */
+    static final int CHUNK = 64;
 
     private final SecretResolver resolver;
     private final boolean spiffeValidatorDisabled;
@@ -52,8 +67,9 @@ public final class SdsService extends SecretDiscoveryServiceGrpc.SecretDiscovery
     public StreamObserver<DiscoveryRequest> streamSecrets(StreamObserver<DiscoveryResponse> responses) {
         // Registered before the current snapshot is read, so no update can fall between the two.
         SdsStream[] holder = new SdsStream[1];
+        Executor loop = TRANSPORT_LOOP.get();
         synchronized (streams) {
-            holder[0] = new SdsStream(opened.incrementAndGet(), responses, this, snapshots.get());
+            holder[0] = new SdsStream(opened.incrementAndGet(), responses, this, snapshots.get(), loop);
             streams.add(holder[0]);
         }
         return holder[0];
@@ -100,20 +116,78 @@ public final class SdsService extends SecretDiscoveryServiceGrpc.SecretDiscovery
         };
     }
 
-    /** Pushes a new snapshot to every open stream. */
+    /**
+     * Pushes a new snapshot to every open stream: each transport event loop writes its own streams, so the loops work
+     * at once and a connection's streams leave in one socket write; streams without a known loop are written from the
+     * calling thread. A loop takes {@link #CHUNK} streams at a time and queues the rest behind the flush of those, so
+     * the first answers leave while the others are being written. Per stream, updates keep their order (one loop,
+     * tasks in order; an older version is never pushed over a newer one).
+     */
     @Override
     public void onSnapshot(WorkloadSnapshot snapshot) {
         long started = System.nanoTime();
-        int count = 0;
+        Map<Executor, List<SdsStream>> byLoop = new IdentityHashMap<>();
+        List<SdsStream> here = new ArrayList<>();
         for (SdsStream stream : streams) {
+            Executor loop = stream.loop();
+            (loop == null ? here : byLoop.computeIfAbsent(loop, k -> new ArrayList<>())).add(stream);
+        }
+        FanOut fanOut = new FanOut(snapshot, byLoop.size() + 1, started);
+        byLoop.forEach((loop, group) -> fanOut.pushFrom(loop, group, 0));
+        fanOut.push(here, 0, here.size());
+        fanOut.groupDone();
+    }
+
+    /** One update's fan-out over several loops: the last group to finish logs one line for all. */
+    private static final class FanOut {
+        private final WorkloadSnapshot snapshot;
+        private final long started;
+        private final AtomicInteger groups;
+        private final AtomicInteger pushed = new AtomicInteger();
+
+        FanOut(WorkloadSnapshot snapshot, int groups, long started) {
+            this.snapshot = snapshot;
+            this.groups = new AtomicInteger(groups);
+            this.started = started;
+        }
+
+        /** Pushes {@code group} from {@code from} on, a chunk per task on {@code loop}. */
+        void pushFrom(Executor loop, List<SdsStream> group, int from) {
             try {
-                stream.push(snapshot);
-                count++;
-            } catch (RuntimeException e) {
-                LOG.warn("could not push version {} to stream {}: {}", snapshot.version(), stream.id(), e.toString());
+                loop.execute(() -> {
+                    int to = Math.min(group.size(), from + CHUNK);
+                    push(group, from, to);
+                    if (to < group.size()) {
+                        pushFrom(loop, group, to);
+                    } else {
+                        groupDone();
+                    }
+                });
+            } catch (RejectedExecutionException e) {
+                // the loop is shutting down, and its connections with it: write from here
+                push(group, from, group.size());
+                groupDone();
             }
         }
-        LOG.info("pushed update {} to {} streams in {} ms", snapshot.version(), count, (System.nanoTime() - started) / 1_000_000);
+
+        void push(List<SdsStream> group, int from, int to) {
+            for (int i = from; i < to; i++) {
+                SdsStream stream = group.get(i);
+                try {
+                    stream.push(snapshot);
+                    pushed.incrementAndGet();
+                } catch (RuntimeException e) {
+                    LOG.warn("could not push version {} to stream {}: {}", snapshot.version(), stream.id(), e.toString());
+                }
+            }
+        }
+
+        void groupDone() {
+            if (groups.decrementAndGet() == 0) {
+                LOG.info("pushed update {} to {} streams in {} ms", snapshot.version(), pushed.get(),
+                        (System.nanoTime() - started) / 1_000_000);
+            }
+        }
     }
 
     /** Streams open now. */

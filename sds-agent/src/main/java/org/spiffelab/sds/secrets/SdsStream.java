@@ -7,6 +7,7 @@ import io.grpc.stub.StreamObserver;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.Executor;
 import org.spiffelab.sds.workload.WorkloadSnapshot;
 
 /**
@@ -21,7 +22,7 @@ import org.spiffelab.sds.workload.WorkloadSnapshot;
  *       type_url.</li>
  * </ul>
  * Only what the answer needs is kept (names, type_url, the node's validation mode): a large request is not held.
- * Requests (gRPC threads) and updates (the Workload API thread) meet under this object's lock.
+ * Requests (gRPC threads) and updates (the connection's event loop) meet under this object's lock.
  */
 final class SdsStream implements StreamObserver<DiscoveryRequest> {
 
@@ -29,6 +30,8 @@ final class SdsStream implements StreamObserver<DiscoveryRequest> {
     private final StreamObserver<DiscoveryResponse> responses;
     private final SdsService service;
     private final StreamLog log;
+    /** The event loop of this stream's connection (null: unknown), where updates are written from. */
+    private final Executor loop;
 
     private WorkloadSnapshot snapshot;
     private long version;
@@ -41,8 +44,10 @@ final class SdsStream implements StreamObserver<DiscoveryRequest> {
     private ValidationMode mode;
     private boolean closed;
 
-    SdsStream(long id, StreamObserver<DiscoveryResponse> responses, SdsService service, WorkloadSnapshot current) {
+    SdsStream(long id, StreamObserver<DiscoveryResponse> responses, SdsService service, WorkloadSnapshot current,
+              Executor loop) {
         this.id = id;
+        this.loop = loop;
         this.responses = responses;
         this.service = service;
         this.log = new StreamLog(id);
@@ -160,5 +165,9 @@ final class SdsStream implements StreamObserver<DiscoveryRequest> {
 
     long id() {
         return id;
+    }
+
+    Executor loop() {
+        return loop;
     }
 }

@@ -45,38 +45,49 @@ public final class SecretResolver {
 
     private final Aliases aliases;
     /** The latest snapshot's resolutions by (mode, names): a thousand Envoys asking the same thing cost one encoding. */
-    private final Map<String, Resolution> cache = new ConcurrentHashMap<>();
-    private volatile long cachedVersion = -1;
+    private volatile Cache cache = new Cache(-1);
+
+    /** Resolutions of one snapshot version; replaced whole when a newer version is asked for. */
+    private record Cache(long version, Map<String, Resolution> byKey) {
+        Cache(long version) {
+            this(version, new ConcurrentHashMap<>());
+        }
+    }
 
     public SecretResolver(Aliases aliases) {
         this.aliases = aliases;
     }
 
     public Resolution resolve(Collection<String> requested, WorkloadSnapshot snapshot, ValidationMode mode) {
-        if (cachedVersion != snapshot.version()) {
-            synchronized (cache) {
-                if (cachedVersion != snapshot.version()) {
-                    cache.clear();
-                    cachedVersion = snapshot.version();
-                }
-            }
-        }
         Set<String> names = new TreeSet<>();
         for (String name : requested) {
             if (!name.isEmpty()) {
                 names.add(name);
             }
         }
+        Cache current = cache;
+        if (current.version() < snapshot.version()) {
+            synchronized (this) {
+                current = cache;
+                if (current.version() < snapshot.version()) {
+                    current = new Cache(snapshot.version());
+                    cache = current;
+                }
+            }
+        }
+        if (current.version() != snapshot.version()) {
+            return compute(names, snapshot, mode); // an older snapshot than the cached one: not kept
+        }
         String key = mode.ordinal() + "\n" + String.join("\n", names);
-        Resolution cached = cache.get(key);
+        Resolution cached = current.byKey().get(key);
         if (cached != null) {
             return cached;
         }
-        Resolution resolution = compute(names, snapshot, mode);
-        if (cachedVersion == snapshot.version() && cache.size() < MAX_CACHED) {
-            cache.put(key, resolution);
+        if (current.byKey().size() >= MAX_CACHED) {
+            return compute(names, snapshot, mode);
         }
-        return resolution;
+        // one encoding per key even when several event loops ask at once
+        return current.byKey().computeIfAbsent(key, k -> compute(names, snapshot, mode));
     }
 
     private Resolution compute(Set<String> names, WorkloadSnapshot snapshot, ValidationMode mode) {

@@ -61,7 +61,7 @@ public final class CallerCheck implements InternalProtocolNegotiator.ProtocolNeg
             @Override
             public void handlerAdded(ChannelHandlerContext ctx) {
                 if (!(ctx.channel() instanceof EpollDomainSocketChannel unix)) {
-                    ctx.pipeline().replace(this, null, plaintext.newHandler(grpcHandler));
+                    serve(ctx, this, grpcHandler);
                     return;
                 }
                 PeerCredentials peer;
@@ -72,12 +72,19 @@ public final class CallerCheck implements InternalProtocolNegotiator.ProtocolNeg
                     return;
                 }
                 if (allows(peer.uid(), peer.gids())) {
-                    ctx.pipeline().replace(this, null, plaintext.newHandler(grpcHandler));
+                    serve(ctx, this, grpcHandler);
                 } else {
                     deny(ctx, "uid=" + peer.uid() + " gids=" + Arrays.toString(peer.gids()) + " pid=" + peer.pid());
                 }
             }
         };
+    }
+
+    /** Plaintext HTTP/2 from here on, the connection's event loop named in the transport attributes. */
+    private void serve(ChannelHandlerContext ctx, ChannelHandler self, GrpcHttp2ConnectionHandler grpcHandler) {
+        ChannelHandler tagging = TransportLoops.tagging();
+        ctx.pipeline().replace(self, null, tagging);
+        ctx.pipeline().addAfter(ctx.pipeline().context(tagging).name(), null, plaintext.newHandler(grpcHandler));
     }
 
     private void deny(ChannelHandlerContext ctx, String who) {

@@ -68,7 +68,8 @@ public final class SdsServer implements AutoCloseable {
         NettyServerBuilder unix = NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toString()),
                         io.grpc.netty.shaded.io.grpc.netty.InternalNettyServerCredentials.create(callers))
                 .channelType(EpollServerDomainSocketChannel.class).bossEventLoopGroup(boss).workerEventLoopGroup(workers)
-                .directExecutor().maxInboundMessageSize(MAX_MESSAGE).addService(health.getHealthService());
+                .directExecutor().maxInboundMessageSize(MAX_MESSAGE).addService(health.getHealthService())
+                .intercept(TransportLoops.interceptor());
         services.forEach(unix::addService);
         try {
             servers.add(unix.build().start());

@@ -70,6 +70,34 @@ class SdsServerTest {
     }
 
     @Test
+    void callsKnowTheirConnectionsEventLoop() throws Exception {
+        java.util.concurrent.atomic.AtomicReference<Object> seen = new java.util.concurrent.atomic.AtomicReference<>();
+        var recorder = new io.envoyproxy.envoy.service.secret.v3.SecretDiscoveryServiceGrpc.SecretDiscoveryServiceImplBase() {
+            @Override
+            public void fetchSecrets(io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest request,
+                                     io.grpc.stub.StreamObserver<io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse> responses) {
+                seen.set(org.spiffelab.sds.secrets.SdsService.TRANSPORT_LOOP.get());
+                responses.onNext(io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse.getDefaultInstance());
+                responses.onCompleted();
+            }
+        };
+        Path socket = dir.resolve("loops.sock");
+        try (SdsServer server = new SdsServer(socket, PosixFilePermissions.fromString("rw-rw----"), null, List.of(recorder),
+                new CallerCheck(Set.of(), Set.of()))) {
+            ManagedChannel channel = UnixChannels.open(server.socket(), group);
+            try {
+                io.envoyproxy.envoy.service.secret.v3.SecretDiscoveryServiceGrpc.newBlockingStub(channel)
+                        .withDeadlineAfter(5, TimeUnit.SECONDS)
+                        .fetchSecrets(io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest.getDefaultInstance());
+            } finally {
+                channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            }
+        }
+        assertThat(seen.get()).as("the connection's event loop, where updates are written from")
+                .isInstanceOf(io.grpc.netty.shaded.io.netty.channel.EventLoop.class);
+    }
+
+    @Test
     void aPathThatCannotBeBoundIsOneClearError() throws Exception {
         Path file = Files.writeString(dir.resolve("plain-file"), "x");
         assertThatThrownBy(() -> server(file, new CallerCheck(Set.of(), Set.of())))
