@@ -8,7 +8,9 @@ import java.util.concurrent.ConcurrentHashMap;
 /** One {@link SignatureCheck} per bundle key, made on first use; a bundle has a handful of keys, rotated slowly. */
 final class SignatureChecks {
 
-    private static final int MAX_KEYS = 64;
+    // An ES256 check carries its key's fixed-base table (about 1.5 MB): 8 keys stay well inside the image's heap, and a
+    // SPIRE bundle holds the current, next and recently retired keys, far fewer.
+    private static final int MAX_KEYS = 8;
     private final ConcurrentHashMap<PublicKey, SignatureCheck> checks = new ConcurrentHashMap<>();
 
     /** @throws Rejected when the key cannot verify JWS signatures */
