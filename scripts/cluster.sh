@@ -248,12 +248,21 @@ write_config() {
   if cmp -s "$tmp" "$1"; then rm -f "$tmp"; else mv -f "$tmp" "$1"; fi
 }
 
+detach() {  # detach LOG COMMAND... — runs COMMAND in the background in its own session, pid in $!
+  local log=$1; shift
+  # setsid: a Ctrl-C in this shell does not stop the cluster. Only stdin/out/err pass: a daemon that kept the caller's
+  # other open files would hold them for the cluster's life (a `flock` lock the caller took, a CI log pipe).
+  (
+    for fd in /proc/$BASHPID/fd/*; do fd=${fd##*/}; [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done
+    exec setsid "$@" >>"$log" 2>&1 </dev/null
+  ) &
+}
+
 start_bg() {  # start_bg NAME COMMAND...
   local name=$1; shift
   if running "$name"; then info "$name runs (pid $(cat "$RUN/$name.pid"))"; return; fi
   info "starting $name (log: $LOGS/$name.log)"
-  # setsid: its own session, so a Ctrl-C in this shell does not stop the cluster.
-  setsid "$@" >>"$LOGS/$name.log" 2>&1 </dev/null &
+  detach "$LOGS/$name.log" "$@"
   echo $! >"$RUN/$name.pid"
 }
 
@@ -537,7 +546,7 @@ start_addons() {
   mkdir -p "$STATE/volumes"
   if ! running provisioner; then
     info "starting provisioner (log: $LOGS/provisioner.log)"
-    setsid bash "$0" _provisioner >>"$LOGS/provisioner.log" 2>&1 </dev/null &
+    detach "$LOGS/provisioner.log" bash "$0" _provisioner
     echo $! >"$RUN/provisioner.pid"
   fi
   kc apply -k "$LAB_ROOT/k8s/cluster" >/dev/null
