@@ -671,11 +671,18 @@ cluster_up() {
   printf '\n==> cluster up in %ss: export KUBECONFIG=%s PATH=%s:$PATH\n' "$((SECONDS - started))" "$KUBECONFIG_FILE" "$BIN"
 }
 
+# One up, down or images at a time (CI starts the cluster in the background while the tests may ask for it too).
+exclusive() {
+  mkdir -p "$STATE"
+  exec 9>"$STATE/.lock"
+  flock -n 9 || { info "waiting for another scripts/cluster.sh up/down/images to finish"; flock 9; }
+}
+
 case "${1:-}" in
-  up) cluster_up ;;
-  down) cluster_down ;;
+  up) exclusive; cluster_up ;;
+  down) exclusive; cluster_down ;;
   status) cluster_status; running kube-apiserver && kc get --raw /readyz >/dev/null 2>&1 ;;  # exit 0: up and answering
-  images) mkdir -p "$LOGS" "$RUN"; running containerd || die "the cluster is not up: scripts/cluster.sh up"; load_images ;;
+  images) exclusive; mkdir -p "$LOGS" "$RUN"; running containerd || die "the cluster is not up: scripts/cluster.sh up"; load_images ;;
   env) printf 'export KUBECONFIG=%s\nexport PATH=%s:$PATH\n' "$KUBECONFIG_FILE" "$BIN" ;;
   build) build_all ;;
   _provisioner) provisioner_loop ;;
