@@ -35,7 +35,8 @@ public final class PortalPage {
                 <meta name="viewport" content="width=device-width, initial-scale=1">
                 <meta http-equiv="refresh" content="%2$d">
                 <style>
-                 body{font-family:system-ui,sans-serif;margin:0;background:#f4f6fa;color:#1d2733;line-height:1.4}
+                 body{font-family:system-ui,sans-serif;margin:0;background:#f4f6fa;color:#1d2733;line-height:1.4;overflow-wrap:normal;word-break:normal;hyphens:manual}
+                 .id,.serial,.jwt td{overflow-wrap:anywhere}
                  header{background:#17324d;color:#fff;padding:12px 28px} header h1{margin:0;font-size:20px}
                  header p{margin:4px 0 0;font-size:14px;color:#cfdbe8} header code{color:#fff}
                  main{display:grid;grid-template-columns:minmax(0,2fr) minmax(0,1fr);gap:20px;padding:20px 28px}
@@ -285,7 +286,7 @@ public final class PortalPage {
         html.append("<section id=\"identity\"><h2>Workload identity</h2><dl>")
                 .append(item("My SPIFFE ID", orDash(id.spiffeId())))
                 .append(item("Trust domain", orDash(id.trustDomain())))
-                .append(item("SVID serial", orDash(id.serial())))
+                .append(identifier("SVID serial", orDash(id.serial())))
                 .append(item("SVID expires", orDash(id.notAfter())))
                 .append(item("Rotations seen", id.rotations() + " (this page refreshes every " + REFRESH_SECONDS
                         + " s: a rotation shows as a new serial)"))
@@ -342,6 +343,11 @@ public final class PortalPage {
     private static String row(String term, String value) {
         return "<tr><th>" + escape(term) + "</th><td>" + (value == null ? "—" : value.contains("://") ? breakable(value) : escape(value))
                 + "</td></tr>";
+    }
+
+    /** A long identifier without separators (a serial): the one kind of text that may wrap anywhere. */
+    private static String identifier(String term, String value) {
+        return "<dt>" + escape(term) + "</dt><dd class=\"id\">" + escape(value) + "</dd>";
     }
 
     private static String item(String term, String value) {

@@ -133,8 +133,21 @@ class PortalPageTest {
         String html = PortalPage.render(view("webapp", Scenario.RBAC, ME, DIRECT,
                 new PortalResult.Failure(PortalResult.Reason.UNREACHABLE, "no route", 0, ""), null));
         assertThat(html).contains("<span class=\"nw\">spiffe:</span>/<wbr>/<wbr><span class=\"nw\">example.org</span>/<wbr>",
-                        "<span class=\"nw\">customer-service</span>", ".nw{white-space:nowrap}", "word-break:normal")
-                .doesNotContain("break-all").doesNotContain("overflow-wrap:anywhere").doesNotContain("hyphens");
+                        "<span class=\"nw\">customer-service</span>", ".nw{white-space:nowrap}")
+                .doesNotContain("break-all");
+    }
+
+    /** Prose wraps at spaces, never hyphenated ("customer-s ervice"); only a serial-like identifier may wrap anywhere. */
+    @Test
+    void proseWrapsAtSpacesOnlyAndOnlyIdentifiersAnywhere() {
+        String html = PortalPage.render(view("webapp", Scenario.RBAC, ME, DIRECT,
+                new PortalResult.Failure(PortalResult.Reason.UNREACHABLE, "no route", 0, ""), null));
+        List<String> rules = List.of(html.substring(html.indexOf("<style>") + 7, html.indexOf("</style>")).split("}"));
+        assertThat(rules).filteredOn(rule -> rule.strip().startsWith("body{")).singleElement().asString()
+                .contains("overflow-wrap:normal", "word-break:normal", "hyphens:manual");
+        assertThat(rules).filteredOn(rule -> rule.contains("anywhere")).singleElement().asString()
+                .isEqualToIgnoringWhitespace(".id,.serial,.jwt td{overflow-wrap:anywhere");
+        assertThat(html).contains("<dt>SVID serial</dt><dd class=\"id\">" + ME.serial() + "</dd>");
     }
 
     @Test
