@@ -85,6 +85,12 @@ final class DocBlocks {
         return blocks;
     }
 
+    /** Whether running a command again changes nothing: the lab's check and doctor, docker exec but SPIRE's writes. */
+    static boolean reads(String command) {
+        return command.matches("scripts/lab\\.sh (check|doctor)\\b.*")
+                || command.startsWith("docker exec ") && !command.matches(".* entry (create|update|delete)\\b.*");
+    }
+
     static String skipReason(String command) {
         return SKIPPED.entrySet().stream().filter(e -> command.startsWith(e.getKey())).map(Map.Entry::getValue).findFirst().orElse(null);
     }

@@ -111,6 +111,15 @@ class DocBlocksTest {
         assertThat(DocBlocks.missing(List.of("SPIFFE ID : spiffe://example.org/ns/demo/sa/webapp"), out)).hasSize(1);
     }
 
+    /** A walk runs a reading command again until it shows the doc's output; anything else, once. */
+    @Test
+    void onlyReadingCommandsAreRunAgain() {
+        assertThat(List.of("scripts/lab.sh check x509", "scripts/lab.sh doctor", "docker exec lab-pod-probe curl -s http://127.0.0.1:9901/ready",
+                "docker exec lab-spire-server /opt/spire/bin/spire-server entry show")).allMatch(DocBlocks::reads);
+        assertThat(List.of("scripts/lab.sh start x509", "scripts/lab.sh break rbac-typo", "docker restart lab-envoy", "docker run -d --name lab-x img",
+                "docker exec lab-spire-server /opt/spire/bin/spire-server entry create -parentID p")).noneMatch(DocBlocks::reads);
+    }
+
     private static Set<String> walkedCommands() {
         Set<String> walked = new HashSet<>();
         for (String walk : DocBlocks.WALKS.keySet()) {

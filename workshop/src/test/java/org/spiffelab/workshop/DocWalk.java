@@ -46,18 +46,23 @@ final class DocWalk {
     }
 
     /**
-     * Runs a block's commands in order. The last one, when the doc shows its output, runs until it shows it (state
-     * settles: Envoy retries SDS, SPIRE syncs entries — the docs say "within half a minute"); the others run once and
-     * must succeed. Returns the last command's run.
+     * Runs a block's commands in order; each must succeed, and the last must show the doc's output. A reading command
+     * runs again until it shows it (state settles: Envoy retries SDS, SPIRE syncs entries — the docs say "within half a
+     * minute"); one that changes the stack runs once. Returns the last command's run.
      */
     Ran run(DocBlocks.Block block) {
         List<String> commands = block.commands();
         Ran last = null;
         for (int i = 0; i < commands.size(); i++) {
             String command = commands.get(i);
-            if (i < commands.size() - 1 || block.expected().isEmpty()) {
+            boolean showsOutput = i == commands.size() - 1 && !block.expected().isEmpty();
+            if (!showsOutput || !DocBlocks.reads(command)) {
                 last = run(command);
                 assertThat(last.exit()).as(block.where() + ": `" + command + "` exits 0; it printed:\n" + last.out()).isZero();
+                if (showsOutput) {
+                    assertThat(DocBlocks.missing(block.expected(), last.out()))
+                            .as(block.where() + ": `" + command + "` printed:\n" + last.out() + "\nlacking the doc's lines").isEmpty();
+                }
                 continue;
             }
             AtomicReference<Ran> shown = new AtomicReference<>();
