@@ -54,6 +54,36 @@ final class PageBrowser implements AutoCloseable {
         }
     }
 
+    /** The same, with the window {@code width} px wide: where prose wraps most. */
+    void screenshot(Path file, int width) throws java.io.IOException {
+        Dimension before = driver.manage().window().getSize();
+        driver.manage().window().setSize(new Dimension(width, before.getHeight()));
+        try {
+            screenshot(file);
+        } finally {
+            driver.manage().window().setSize(before);
+        }
+    }
+
+    /**
+     * Elements of the open page, other than identifiers (.id, .serial, the JWT table's values), whose text the browser
+     * may break inside a word: as computed, so a rule inherited from anywhere counts.
+     */
+    java.util.List<String> proseBreakableInsideWords() {
+        Object found = driver.executeScript("""
+                const out = [];
+                for (const e of document.body.querySelectorAll('*')) {
+                  if (e.closest('.id, .serial, .jwt td')) continue;
+                  const s = getComputedStyle(e);
+                  if (['anywhere', 'break-word'].includes(s.overflowWrap) || ['break-all', 'break-word'].includes(s.wordBreak)
+                      || s.hyphens === 'auto') {
+                    out.push(e.tagName.toLowerCase() + ': ' + e.textContent.trim().slice(0, 60));
+                  }
+                }
+                return out;""");
+        return ((java.util.List<?>) found).stream().map(String::valueOf).toList();
+    }
+
     @Override
     public void close() {
         driver.quit();

@@ -120,6 +120,7 @@ class WorkshopIT {
         try (PageBrowser browser = new PageBrowser(LAB.root().resolve("workshop/target/chromium-" + workshop.instance().prefix()))) {
             String webapp = browser.open(pageUrl(workshop, "webapp"));
             assertThat(webapp).contains("Ada Lovelace", "12840.55 EUR");
+            assertThat(browser.proseBreakableInsideWords()).as("webapp's page: prose that may break inside a word").isEmpty();
             browser.screenshot(shots.resolve(which.id() + "-webapp.png"));
             String webapp2 = browser.open(pageUrl(workshop, "webapp-2"));
             switch (which) {
@@ -130,6 +131,9 @@ class WorkshopIT {
                 default -> assertThat(webapp2).contains("12840.55 EUR");
             }
             browser.screenshot(shots.resolve(which.id() + "-webapp-2.png"));
+            // Prose wraps at spaces only ("customer-s ervice" was a bug); a narrow window shows it wrapping most.
+            assertThat(browser.proseBreakableInsideWords()).as("webapp-2's page: prose that may break inside a word").isEmpty();
+            browser.screenshot(shots.resolve(which.id() + "-webapp-2-narrow.png"), 720);
         }
     }
 
