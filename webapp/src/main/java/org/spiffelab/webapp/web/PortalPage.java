@@ -78,7 +78,40 @@ public final class PortalPage {
         html.append("</div><aside>");
         renderIdentity(html, view);
         html.append("</aside></main></body></html>\n");
-        return html.toString();
+        return keepHyphenatedWords(html.toString());
+    }
+
+    private static final java.util.regex.Pattern HYPHENATED = java.util.regex.Pattern.compile("[\\w.]+(?:-[\\w.]+)+");
+    private static final java.util.regex.Pattern VERBATIM = java.util.regex.Pattern.compile("<(?:head|pre|style|title)\\b.*|.*\\bclass=\"nw\".*");
+    private static final java.util.regex.Pattern VOID = java.util.regex.Pattern.compile("<(?:!|br|wbr|meta|img|hr|input|link)\\b.*|.*/>");
+
+    /**
+     * Prose wraps at spaces only, and a browser also breaks after a hyphen ("customer-" / "service's"): every hyphenated
+     * word of the page's text is kept whole, except where text is verbatim (head, pre) or already kept (IDs' segments).
+     */
+    static String keepHyphenatedWords(String html) {
+        StringBuilder out = new StringBuilder(html.length() + 1024);
+        // Per open element: whether its text stays as it is (it, or an element around it, is verbatim).
+        java.util.Deque<Boolean> verbatim = new java.util.ArrayDeque<>();
+        int at = 0;
+        while (at < html.length()) {
+            int tag = html.indexOf('<', at);
+            String text = html.substring(at, tag < 0 ? html.length() : tag);
+            out.append(Boolean.TRUE.equals(verbatim.peek()) ? text : HYPHENATED.matcher(text).replaceAll("<span class=\"nw\">$0</span>"));
+            if (tag < 0) {
+                break;
+            }
+            int end = html.indexOf('>', tag) + 1;
+            String element = html.substring(tag, end);
+            out.append(element);
+            if (element.startsWith("</")) {
+                verbatim.poll();
+            } else if (!VOID.matcher(element).matches()) {
+                verbatim.push(Boolean.TRUE.equals(verbatim.peek()) || VERBATIM.matcher(element).matches());
+            }
+            at = end;
+        }
+        return out.toString();
     }
 
     /** The scenario and its lab page, a path in the lab's repository (the page is served far from any copy of the docs). */
