@@ -3,6 +3,7 @@ package org.spiffelab.workshop;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.OutputType;
@@ -69,7 +70,7 @@ final class PageBrowser implements AutoCloseable {
      * Elements of the open page, other than identifiers (.id, .serial, the JWT table's values), whose text the browser
      * may break inside a word: as computed, so a rule inherited from anywhere counts.
      */
-    java.util.List<String> proseBreakableInsideWords() {
+    List<String> proseBreakableInsideWords() {
         Object found = driver.executeScript("""
                 const out = [];
                 for (const e of document.body.querySelectorAll('*')) {
@@ -81,7 +82,7 @@ final class PageBrowser implements AutoCloseable {
                   }
                 }
                 return out;""");
-        return ((java.util.List<?>) found).stream().map(String::valueOf).toList();
+        return ((List<?>) found).stream().map(String::valueOf).toList();
     }
 
     @Override

@@ -3,13 +3,20 @@ package org.spiffelab.workshop;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -64,10 +71,11 @@ class WorkshopIT {
         DocWalk walk = new DocWalk(LAB, workshop, SETTLES_WITHIN);
         try {
             // Troubleshooting's own example as typed: with no lab running, break starts lab 2 finished, then doctor.
-            List<String> walked = new java.util.ArrayList<>();
+            List<String> walked = new ArrayList<>();
             for (DocBlocks.Block block : DocBlocks.walk(LAB, "faults")) {
                 walk.run(block);
-                block.commands().stream().filter(c -> c.startsWith("scripts/lab.sh break ")).forEach(c -> walked.add(c.substring("scripts/lab.sh break ".length())));
+                block.commands().stream().filter(c -> c.startsWith("scripts/lab.sh break "))
+                        .forEach(c -> walked.add(c.substring("scripts/lab.sh break ".length())));
             }
             assertThat(walked).as("troubleshooting shows a fault broken and named").isNotEmpty();
             LiveStack live = workshop.live();
@@ -95,16 +103,15 @@ class WorkshopIT {
      * The edit the page describes in prose before Envoy's restart, as the lab's solution makes it: its copy of the
      * finished config into work/envoy.yaml (the restart itself is the doc's own command).
      */
-    private static void applyTheAttendeesEdit(Workshop workshop, Lab which) throws java.io.IOException {
-        java.util.regex.Matcher copy = java.util.regex.Pattern.compile("cp \"\\$LAB_ROOT/([^\"]+)\" \"\\$LAB_WORK/envoy.yaml\"")
-                .matcher(java.nio.file.Files.readString(LAB.file(which.solution())));
+    private static void applyTheAttendeesEdit(Workshop workshop, Lab which) throws IOException {
+        Matcher copy = Pattern.compile("cp \"\\$LAB_ROOT/([^\"]+)\" \"\\$LAB_WORK/envoy.yaml\"").matcher(Files.readString(LAB.file(which.solution())));
         assertThat(copy.find()).as(which.solution() + " edits work/envoy.yaml before Envoy's restart").isTrue();
-        java.nio.file.Files.copy(LAB.file(copy.group(1)), workshop.instance().envoyConfig(), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(LAB.file(copy.group(1)), workshop.instance().envoyConfig(), StandardCopyOption.REPLACE_EXISTING);
     }
 
     /** The serial of the certificate Envoy serves, from its {@code /certs}. */
-    private static String servedSerial(String certs) throws java.io.IOException {
-        return new com.fasterxml.jackson.databind.ObjectMapper().readTree(certs).path("certificates").path(0).path("cert_chain").path(0)
+    private static String servedSerial(String certs) throws IOException {
+        return new ObjectMapper().readTree(certs).path("certificates").path(0).path("cert_chain").path(0)
                 .path("serial_number").asText();
     }
 

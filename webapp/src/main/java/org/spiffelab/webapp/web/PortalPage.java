@@ -5,8 +5,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
+import java.util.regex.Pattern;
 import org.spiffelab.webapp.config.Scenario;
 import org.spiffelab.webapp.customer.PortalResult;
 import org.spiffelab.webapp.tls.CertificateTimeline;
@@ -81,9 +84,9 @@ public final class PortalPage {
         return keepHyphenatedWords(html.toString());
     }
 
-    private static final java.util.regex.Pattern HYPHENATED = java.util.regex.Pattern.compile("[\\w.]+(?:-[\\w.]+)+");
-    private static final java.util.regex.Pattern VERBATIM = java.util.regex.Pattern.compile("<(?:head|pre|style|title)\\b.*|.*\\bclass=\"nw\".*");
-    private static final java.util.regex.Pattern VOID = java.util.regex.Pattern.compile("<(?:!|br|wbr|meta|img|hr|input|link)\\b.*|.*/>");
+    private static final Pattern HYPHENATED = Pattern.compile("[\\w.]+(?:-[\\w.]+)+");
+    private static final Pattern VERBATIM = Pattern.compile("<(?:head|pre|style|title)\\b.*|.*\\bclass=\"nw\".*");
+    private static final Pattern VOID = Pattern.compile("<(?:!|br|wbr|meta|img|hr|input|link)\\b.*|.*/>");
 
     /**
      * Prose wraps at spaces only, and a browser also breaks after a hyphen ("customer-" / "service's"): every hyphenated
@@ -92,7 +95,7 @@ public final class PortalPage {
     static String keepHyphenatedWords(String html) {
         StringBuilder out = new StringBuilder(html.length() + 1024);
         // Per open element: whether its text stays as it is (it, or an element around it, is verbatim).
-        java.util.Deque<Boolean> verbatim = new java.util.ArrayDeque<>();
+        Deque<Boolean> verbatim = new ArrayDeque<>();
         int at = 0;
         while (at < html.length()) {
             int tag = html.indexOf('<', at);
