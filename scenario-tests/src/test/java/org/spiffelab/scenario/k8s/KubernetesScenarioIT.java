@@ -36,6 +36,8 @@ import org.junit.jupiter.api.TestClassOrder;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.spiffelab.harness.LabImages;
 import org.spiffelab.harness.LabProperties;
 import org.spiffelab.harness.ModuleImage;
@@ -52,9 +54,12 @@ import org.spiffelab.scenario.Pem;
  * following pods, and spire-controller-manager's admission webhook.
  *
  * <p>Part of every {@code mvn verify}: without {@code KUBECONFIG} it starts the lab's local cluster if none answers
- * (a cold start builds Kubernetes from the Go module proxy first) and leaves it up for the next run.
+ * (a cold start builds Kubernetes from the Go module proxy first) and leaves it up for the next run. It runs beside the
+ * Docker scenarios, which take turns among themselves: the cluster mostly waits on rollouts, and the two share no
+ * containers or ports. Inside, everything runs in order ({@link Execution} on each nested class).
  */
 @TestClassOrder(ClassOrderer.OrderAnnotation.class)
+@Execution(ExecutionMode.CONCURRENT)
 class KubernetesScenarioIT {
 
     static final ObjectMapper JSON = new ObjectMapper();
@@ -303,6 +308,7 @@ class KubernetesScenarioIT {
 
     /** Lab 1's Kubernetes path as an attendee walks it: start, check (not done), write the ClusterSPIFFEID, check, stop. */
     @Nested
+    @Execution(ExecutionMode.SAME_THREAD)
     @Order(0)
     @TestInstance(TestInstance.Lifecycle.PER_CLASS)
     class HandsOnLab1 {
@@ -352,6 +358,7 @@ class KubernetesScenarioIT {
     }
 
     @Nested
+    @Execution(ExecutionMode.SAME_THREAD)
     @Order(1)
     @TestInstance(TestInstance.Lifecycle.PER_CLASS)
     @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -434,6 +441,7 @@ class KubernetesScenarioIT {
     }
 
     @Nested
+    @Execution(ExecutionMode.SAME_THREAD)
     @Order(2)
     @TestInstance(TestInstance.Lifecycle.PER_CLASS)
     class Rbac {
@@ -478,6 +486,7 @@ class KubernetesScenarioIT {
     }
 
     @Nested
+    @Execution(ExecutionMode.SAME_THREAD)
     @Order(3)
     @TestInstance(TestInstance.Lifecycle.PER_CLASS)
     class SdsAgent extends X509Contract {
@@ -550,6 +559,7 @@ class KubernetesScenarioIT {
     }
 
     @Nested
+    @Execution(ExecutionMode.SAME_THREAD)
     @Order(4)
     @TestInstance(TestInstance.Lifecycle.PER_CLASS)
     class Jwt {
@@ -607,6 +617,7 @@ class KubernetesScenarioIT {
     }
 
     @Nested
+    @Execution(ExecutionMode.SAME_THREAD)
     @Order(5)
     class CleanUp {
 
