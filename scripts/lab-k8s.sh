@@ -108,7 +108,7 @@ start() {
 
 done_steps=0 all_steps=0
 ok() { all_steps=$((all_steps + 1)); done_steps=$((done_steps + 1)); printf '  ✓ %s\n' "$1"; }
-bad() { all_steps=$((all_steps + 1)); printf '  ✗ %s\n      %s\n' "$1" "$2"; }
+bad() { all_steps=$((all_steps + 1)); printf '  ✗ %s\n      %s\n' "$1" "${*:2}"; }  # bad TITLE WHAT_TO_DO...
 step_if() {  # step_if CONDITION_EXIT_CODE TITLE WHAT_TO_DO
   if [ "$1" = 0 ]; then ok "$2"; else bad "$2" "$3"; fi
 }
@@ -240,7 +240,8 @@ balance_step() {  # balance_step SERVICE — its page shows the balance, fetched
 rolling_hint() {
   # (sds-agent's lab never rolls out before it is solved: its newest pod waits for SDS.)
   if [ "$lab" = sds-agent ] || rolled_out customer-service; then printf ', then: %s' "$APPLY"
-  else printf ' — customer-service is still rolling out what you applied last: kubectl -n demo rollout status deployment/customer-service, then check again'; fi
+  else printf ' — customer-service is still rolling out what you applied last: %s, then check again' \
+    'kubectl -n demo rollout status deployment/customer-service'; fi
 }
 
 envoy_filter_steps() {  # envoy_filter_steps FILTER — Envoy runs FILTER before the router; sets $dump
@@ -261,7 +262,8 @@ counters_step() {  # counters_step NAME1 NAME2 — both Envoy counters moved (th
   stats=$(admin "/stats?filter=http.customer_service.")
   a=$(sed -n "s/^http\.customer_service\.$1: //p" <<<"$stats"); b=$(sed -n "s/^http\.customer_service\.$2: //p" <<<"$stats")
   if [ "${a:-0}" -gt 0 ] && [ "${b:-0}" -gt 0 ]; then ok "Envoy's counters moved ($1 = $a, $2 = $b)"
-  else bad "Envoy's counters moved ($1, $2)" "$1 = ${a:-0}, $2 = ${b:-0}: open both pages once more; see kubectl -n demo port-forward deploy/customer-service 9901:9901, then curl -s http://127.0.0.1:9901/stats"; fi
+  else bad "Envoy's counters moved ($1, $2)" "$1 = ${a:-0}, $2 = ${b:-0}: open both pages once more; see" \
+    "kubectl -n demo port-forward deploy/customer-service 9901:9901, then curl -s http://127.0.0.1:9901/stats"; fi
 }
 
 check_x509() {

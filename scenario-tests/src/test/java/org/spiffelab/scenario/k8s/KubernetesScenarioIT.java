@@ -46,8 +46,8 @@ import org.spiffelab.scenario.Pem;
 /**
  * Every scenario on a real cluster, first walked as its hands-on lab ({@code scripts/lab.sh start|check <lab> --k8s},
  * the attendee's edit from the solution), then deployed over it with exactly the commands the docs give
- * ({@link KubernetesCommands}), awaited on rollout conditions, then held to the same contracts as on Docker — through port-forwards and probe
- * pods whose identity comes from their service account. One SPIRE (k8s/base) serves the four scenarios, applied in
+ * ({@link KubernetesCommands}), awaited on rollout conditions, then held to the same contracts as on Docker — through
+ * port-forwards and probe pods whose identity comes from their service account. One SPIRE (k8s/base) serves the four scenarios, applied in
  * turn over each other, as a person switching scenarios would. Plus what only Kubernetes shows: k8s_psat node
  * attestation, the ClusterSPIFFEID's status, IDs from service accounts, no SVID outside the selector, entries
  * following pods, and spire-controller-manager's admission webhook.
