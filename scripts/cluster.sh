@@ -248,12 +248,21 @@ write_config() {
   if cmp -s "$tmp" "$1"; then rm -f "$tmp"; else mv -f "$tmp" "$1"; fi
 }
 
+detach() {  # detach LOG COMMAND... — runs COMMAND in the background in its own session, pid in $!
+  local log=$1; shift
+  # setsid: a Ctrl-C in this shell does not stop the cluster. Only stdin/out/err pass: a daemon that kept the caller's
+  # other open files would hold them for the cluster's life (a `flock` lock the caller took, a CI log pipe).
+  (
+    for fd in /proc/$BASHPID/fd/*; do fd=${fd##*/}; [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done
+    exec setsid "$@" >>"$log" 2>&1 </dev/null
+  ) &
+}
+
 start_bg() {  # start_bg NAME COMMAND...
   local name=$1; shift
   if running "$name"; then info "$name runs (pid $(cat "$RUN/$name.pid"))"; return; fi
   info "starting $name (log: $LOGS/$name.log)"
-  # setsid: its own session, so a Ctrl-C in this shell does not stop the cluster.
-  setsid "$@" >>"$LOGS/$name.log" 2>&1 </dev/null &
+  detach "$LOGS/$name.log" "$@"
   echo $! >"$RUN/$name.pid"
 }
 
@@ -537,7 +546,7 @@ start_addons() {
   mkdir -p "$STATE/volumes"
   if ! running provisioner; then
     info "starting provisioner (log: $LOGS/provisioner.log)"
-    setsid bash "$0" _provisioner >>"$LOGS/provisioner.log" 2>&1 </dev/null &
+    detach "$LOGS/provisioner.log" bash "$0" _provisioner
     echo $! >"$RUN/provisioner.pid"
   fi
   kc apply -k "$LAB_ROOT/k8s/cluster" >/dev/null
@@ -662,11 +671,18 @@ cluster_up() {
   printf '\n==> cluster up in %ss: export KUBECONFIG=%s PATH=%s:$PATH\n' "$((SECONDS - started))" "$KUBECONFIG_FILE" "$BIN"
 }
 
+# One up, down or images at a time (CI starts the cluster in the background while the tests may ask for it too).
+exclusive() {
+  mkdir -p "$STATE"
+  exec 9>"$STATE/.lock"
+  flock -n 9 || { info "waiting for another scripts/cluster.sh up/down/images to finish"; flock 9; }
+}
+
 case "${1:-}" in
-  up) cluster_up ;;
-  down) cluster_down ;;
+  up) exclusive; cluster_up ;;
+  down) exclusive; cluster_down ;;
   status) cluster_status; running kube-apiserver && kc get --raw /readyz >/dev/null 2>&1 ;;  # exit 0: up and answering
-  images) mkdir -p "$LOGS" "$RUN"; running containerd || die "the cluster is not up: scripts/cluster.sh up"; load_images ;;
+  images) exclusive; mkdir -p "$LOGS" "$RUN"; running containerd || die "the cluster is not up: scripts/cluster.sh up"; load_images ;;
   env) printf 'export KUBECONFIG=%s\nexport PATH=%s:$PATH\n' "$KUBECONFIG_FILE" "$BIN" ;;
   build) build_all ;;
   _provisioner) provisioner_loop ;;

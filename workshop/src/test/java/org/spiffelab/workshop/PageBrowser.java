@@ -3,6 +3,7 @@ package org.spiffelab.workshop;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.OutputType;
@@ -52,6 +53,36 @@ final class PageBrowser implements AutoCloseable {
         } finally {
             driver.manage().window().setSize(before);
         }
+    }
+
+    /** The same, with the window {@code width} px wide: where prose wraps most. */
+    void screenshot(Path file, int width) throws java.io.IOException {
+        Dimension before = driver.manage().window().getSize();
+        driver.manage().window().setSize(new Dimension(width, before.getHeight()));
+        try {
+            screenshot(file);
+        } finally {
+            driver.manage().window().setSize(before);
+        }
+    }
+
+    /**
+     * Elements of the open page, other than identifiers (.id, .serial, the JWT table's values), whose text the browser
+     * may break inside a word: as computed, so a rule inherited from anywhere counts.
+     */
+    List<String> proseBreakableInsideWords() {
+        Object found = driver.executeScript("""
+                const out = [];
+                for (const e of document.body.querySelectorAll('*')) {
+                  if (e.closest('.id, .serial, .jwt td')) continue;
+                  const s = getComputedStyle(e);
+                  if (['anywhere', 'break-word'].includes(s.overflowWrap) || ['break-all', 'break-word'].includes(s.wordBreak)
+                      || s.hyphens === 'auto') {
+                    out.push(e.tagName.toLowerCase() + ': ' + e.textContent.trim().slice(0, 60));
+                  }
+                }
+                return out;""");
+        return ((List<?>) found).stream().map(String::valueOf).toList();
     }
 
     @Override

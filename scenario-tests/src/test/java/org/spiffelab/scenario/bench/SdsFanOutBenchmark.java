@@ -2,8 +2,12 @@ package org.spiffelab.scenario.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.github.dockerjava.api.model.Bind;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -13,16 +17,21 @@ import org.spiffelab.harness.LabProperties;
 import org.spiffelab.harness.LabStack;
 import org.spiffelab.harness.StackSpec;
 import org.testcontainers.containers.GenericContainer;
+import org.testcontainers.containers.output.OutputFrame;
 import org.testcontainers.containers.startupcheck.OneShotStartupCheckStrategy;
 import org.testcontainers.utility.DockerImageName;
+import org.testcontainers.utility.MountableFile;
 
 /**
- * Rerunnable benchmark (not a test): N concurrent SDS streams on the SPIRE agent's own SDS and N on sds-agent, both fed
- * by the same SPIRE agent whose short-lived SVIDs rotate. For each rotation: how long after the first stream anywhere
- * held the new certificate each stream held it (p50/p99), and each server's CPU and RSS — printed with the ratio
- * sds-agent / SPIRE measured in the same run.
+ * Rerunnable benchmark (not a test): the SDS fan-out of the SPIRE agent's own SDS against sds-agent's, both fed by the
+ * same SPIRE agent whose short-lived SVIDs rotate. A load container ({@code SdsFanOut}) opens N streams to one server
+ * at a time (mode {@code alternate}, as each is deployed; {@code together} loads both at once) and records when each
+ * stream held the next certificate; delays count from the earliest arrival of that certificate on the Workload API (a
+ * reference stream to the agent) or on the phase's streams. Per server: delay p50/p99, CPU (cores averaged over its
+ * phases; for sds-agent also with the agent behind it) and RSS with its streams open — printed with the ratio
+ * sds-agent / SPIRE from the same run.
  *
- * <pre>scripts/benchmark-sds.sh [streams] [rotations]</pre>
+ * <pre>scripts/benchmark-sds.sh [streams] [rotation sets] [alternate|together]</pre>
  */
 public final class SdsFanOutBenchmark {
 
@@ -32,94 +41,178 @@ public final class SdsFanOutBenchmark {
      */
     private static final String LOAD_JVM_OPTIONS = "-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss256k -Xms8m -Xmx128m"
             + " -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30 -XX:ReservedCodeCacheSize=32m -XX:MaxMetaspaceSize=96m -XX:MaxDirectMemorySize=64m";
+    private static final String SPIRE = "spire";
+    private static final String SDS_AGENT = "sds-agent";
 
     private SdsFanOutBenchmark() {
     }
 
     public static void main(String[] args) throws Exception {
         int streams = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
-        int rotations = args.length > 1 ? Integer.parseInt(args[1]) : 3;
+        int sets = args.length > 1 ? Integer.parseInt(args[1]) : 3;
+        String mode = args.length > 2 ? args[2] : "alternate";
         LabProperties lab = LabProperties.load();
         LabImages images = LabImages.fromEnvironment(lab);
         try (LabStack stack = new LabStack(lab, images, StackSpec.sdsAgent(lab), null, line -> System.out.println("==> " + line))) {
             stack.start();
-            ContainerResources spire = new ContainerResources(container(stack, "spire-agent").getContainerId());
-            ContainerResources sds = new ContainerResources(container(stack, "sds-agent").getContainerId());
-            String sdsVolume = stack.sdsSocketVolume();
-
-            System.out.printf("==> load: %d streams on each server, until %d rotations (SVID TTL %ds)%n", streams, rotations,
+            Map<String, ContainerResources> servers = Map.of(
+                    SPIRE, new ContainerResources(container(stack, "spire-agent").getContainerId()),
+                    SDS_AGENT, new ContainerResources(container(stack, "sds-agent").getContainerId()));
+            System.out.printf("==> load (%s): %d streams per server, %d rotation sets (SVID TTL %ds)%n", mode, streams, sets,
                     StackSpec.SDS_AGENT_SVID_TTL_SECONDS);
-            long spireCpu = spire.cpuNanos();
-            long sdsCpu = sds.cpuNanos();
-            long started = System.nanoTime();
-            String output;
+            Phases phases = new Phases(servers);
+            StringBuilder errors = new StringBuilder();
             try (GenericContainer<?> load = new GenericContainer<>(DockerImageName.parse(stack.sdsAgentImage()))
                     .withLabel(lab.get("WORKLOAD_LABEL"), "customer-service")
                     .withEnv("JDK_JAVA_OPTIONS", LOAD_JVM_OPTIONS)
                     .withCreateContainerCmdModifier(cmd -> cmd.getHostConfig().withBinds(
-                            com.github.dockerjava.api.model.Bind.parse(stack.spireSocketVolume() + ":" + lab.get("SPIRE_AGENT_SOCKET_DIR") + ":ro"),
-                            com.github.dockerjava.api.model.Bind.parse(sdsVolume + ":" + lab.get("SDS_AGENT_SOCKET_DIR") + ":ro")))
-                    .withCopyFileToContainer(org.testcontainers.utility.MountableFile.forHostPath(
-                            lab.root().resolve("benchmarks/target/benchmarks.jar")), "/opt/bench/benchmarks.jar")
+                            Bind.parse(stack.spireSocketVolume() + ":" + lab.get("SPIRE_AGENT_SOCKET_DIR") + ":ro"),
+                            Bind.parse(stack.sdsSocketVolume() + ":" + lab.get("SDS_AGENT_SOCKET_DIR") + ":ro")))
+                    .withCopyFileToContainer(MountableFile.forHostPath(lab.root().resolve("benchmarks/target/benchmarks.jar")),
+                            "/opt/bench/benchmarks.jar")
                     .withCreateContainerCmdModifier(cmd -> cmd.withEntrypoint("java"))
                     .withCommand("-Xmx512m", "-Dorg.slf4j.simpleLogger.defaultLogLevel=error",
                             "-cp", "/opt/sds-agent/sds-agent.jar:/opt/bench/benchmarks.jar", "org.spiffelab.sds.bench.SdsFanOut",
-                            "--streams=" + streams, "--rotations=" + rotations, "--resource=" + lab.get("CUSTOMER_SERVICE_ID"),
-                            "--target=spire=unix:" + lab.get("SPIRE_AGENT_SOCKET"), "--target=sds-agent=unix:" + lab.get("SDS_AGENT_SOCKET"))
+                            "--streams=" + streams, "--sets=" + sets, "--mode=" + mode, "--resource=" + lab.get("CUSTOMER_SERVICE_ID"),
+                            "--reference=unix:" + lab.get("SPIRE_AGENT_SOCKET"),
+                            "--target=" + SPIRE + "=unix:" + lab.get("SPIRE_AGENT_SOCKET"),
+                            "--target=" + SDS_AGENT + "=unix:" + lab.get("SDS_AGENT_SOCKET"))
+                    .withLogConsumer(frame -> {
+                        if (frame.getType() == OutputFrame.OutputType.STDERR) {
+                            errors.append(frame.getUtf8String());
+                        } else {
+                            phases.accept(frame.getUtf8String());
+                        }
+                    })
                     .withStartupCheckStrategy(new OneShotStartupCheckStrategy()
-                            .withTimeout(Duration.ofSeconds(60L + 4L * rotations * StackSpec.SDS_AGENT_SVID_TTL_SECONDS)))) {
+                            .withTimeout(Duration.ofSeconds(120L + 6L * sets * StackSpec.SDS_AGENT_SVID_TTL_SECONDS)))) {
                 load.start();
-                output = load.getLogs(org.testcontainers.containers.output.OutputFrame.OutputType.STDOUT);
-                System.out.println(load.getLogs(org.testcontainers.containers.output.OutputFrame.OutputType.STDERR).strip());
+            } catch (RuntimeException e) {
+                throw new IllegalStateException("the load failed: " + errors.toString().strip(), e);
             }
-            double seconds = (System.nanoTime() - started) / 1e9;
-            double spireCores = (spire.cpuNanos() - spireCpu) / 1e9 / seconds;
-            double sdsCores = (sds.cpuNanos() - sdsCpu) / 1e9 / seconds;
-            long spireRss = spire.rssBytes();
-            long sdsRss = sds.rssBytes();
-
-            Map<String, List<Long>> delays = new LinkedHashMap<>();
-            // per rotation, when the target's first stream held the certificate (its rows' delays come sorted)
-            Map<String, List<Long>> firsts = new LinkedHashMap<>();
-            ObjectMapper json = new ObjectMapper();
-            for (String line : output.split("\n")) {
-                if (line.startsWith("{")) {
-                    JsonNode row = json.readTree(line);
-                    List<Long> list = delays.computeIfAbsent(row.path("target").asText(), k -> new ArrayList<>());
-                    row.path("delaysNanos").forEach(n -> list.add(n.asLong()));
-                    firsts.computeIfAbsent(row.path("target").asText(), k -> new ArrayList<>()).add(row.path("delaysNanos").get(0).asLong());
-                }
+            if (!errors.isEmpty()) {
+                System.out.println(errors.toString().strip());
             }
-            if (!delays.containsKey("spire") || !delays.containsKey("sds-agent")) {
-                throw new IllegalStateException("the load saw no complete rotation; its output:\n" + output);
-            }
-            report(streams, rotations, seconds, delays, firsts, spireCores, sdsCores, spireRss, sdsRss);
+            phases.report(streams, sets, mode);
         }
     }
 
-    private static void report(int streams, int rotations, double seconds, Map<String, List<Long>> delays,
-                               Map<String, List<Long>> firsts, double spireCores,
-                               double sdsCores, long spireRss, long sdsRss) {
-        double spireP50 = percentile(delays.get("spire"), 50);
-        double spireP99 = percentile(delays.get("spire"), 99);
-        double sdsP50 = percentile(delays.get("sds-agent"), 50);
-        double sdsP99 = percentile(delays.get("sds-agent"), 99);
-        double spireFirst = percentile(firsts.get("spire"), 50);
-        double sdsFirst = percentile(firsts.get("sds-agent"), 50);
-        System.out.printf("""
+    /** Follows the load's output: phase boundaries sample the servers' cgroups, measurement rows collect delays. */
+    private static final class Phases {
+        private final Map<String, ContainerResources> servers;
+        private final ObjectMapper json = new ObjectMapper();
+        private final StringBuilder partial = new StringBuilder();
+        /** per target: delays of every stream, the first stream's delay per set. */
+        private final Map<String, List<Long>> delays = new LinkedHashMap<>();
+        private final Map<String, List<Long>> firsts = new LinkedHashMap<>();
+        /** per target: when the Workload API reference held each measured certificate. */
+        private final Map<String, List<Long>> references = new LinkedHashMap<>();
+        /** per target: CPU nanos of each server during the target's phases, and those phases' seconds. */
+        private final Map<String, Map<String, Long>> cpu = new HashMap<>();
+        private final Map<String, Long> phaseNanos = new HashMap<>();
+        private final Map<String, Long> rss = new HashMap<>();
+        private final Map<String, Map<String, Long>> startCpu = new HashMap<>();
+        private final Map<String, Long> startedAt = new HashMap<>();
 
-                SDS fan-out: %d streams per server, %d rotations, %.0f s of load
-                (delay = when a stream held the new certificate, after the first stream on either server held it)
+        Phases(Map<String, ContainerResources> servers) {
+            this.servers = servers;
+        }
 
-                                      SPIRE agent SDS     sds-agent     ratio sds-agent/SPIRE
-                  first stream (ms)   %12.1f  %12.1f     (median over rotations; sds-agent's includes the Workload API hop)
-                  delay p50 (ms)      %12.1f  %12.1f     %8.2f
-                  delay p99 (ms)      %12.1f  %12.1f     %8.2f
-                  CPU (cores, avg)    %12.3f  %12.3f     %8.2f
-                  RSS (MiB)           %12.1f  %12.1f     %8.2f
-                """, streams, rotations, seconds, spireFirst, sdsFirst, spireP50, sdsP50, ratio(sdsP50, spireP50), spireP99, sdsP99, ratio(sdsP99, spireP99),
-                spireCores, sdsCores, ratio(sdsCores, spireCores), spireRss / 1048576.0, sdsRss / 1048576.0, ratio(sdsRss, spireRss));
-        System.out.println("  (SPIRE's CPU and RSS include its whole agent: attestation, caches, the Workload API stream to sds-agent.)");
+        synchronized void accept(String chunk) {
+            partial.append(chunk);
+            int newline;
+            while ((newline = partial.indexOf("\n")) >= 0) {
+                String line = partial.substring(0, newline).strip();
+                partial.delete(0, newline + 1);
+                try {
+                    line(line);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+        }
+
+        private void line(String line) throws IOException {
+            if (!line.startsWith("{")) {
+                return;
+            }
+            JsonNode row = json.readTree(line);
+            String target = row.path("target").asText();
+            switch (row.path("event").asText()) {
+                case "start" -> {
+                    startedAt.put(target, System.nanoTime());
+                    Map<String, Long> now = new HashMap<>();
+                    for (Map.Entry<String, ContainerResources> server : servers.entrySet()) {
+                        now.put(server.getKey(), server.getValue().cpuNanos());
+                    }
+                    startCpu.put(target, now);
+                }
+                case "end" -> {
+                    phaseNanos.merge(target, System.nanoTime() - startedAt.get(target), Long::sum);
+                    for (Map.Entry<String, ContainerResources> server : servers.entrySet()) {
+                        cpu.computeIfAbsent(target, k -> new HashMap<>()).merge(server.getKey(),
+                                server.getValue().cpuNanos() - startCpu.get(target).get(server.getKey()), Long::sum);
+                    }
+                    rss.merge(target, servers.get(target).rssBytes(), Math::max);
+                }
+                default -> {
+                    List<Long> list = delays.computeIfAbsent(target, k -> new ArrayList<>());
+                    row.path("delaysNanos").forEach(n -> list.add(n.asLong()));
+                    firsts.computeIfAbsent(target, k -> new ArrayList<>()).add(row.path("delaysNanos").get(0).asLong());
+                    if (row.path("referenceNanos").asLong() >= 0) {
+                        references.computeIfAbsent(target, k -> new ArrayList<>()).add(row.path("referenceNanos").asLong());
+                    }
+                }
+            }
+        }
+
+        /** Average cores {@code server} used during {@code target}'s phases. */
+        private double cores(String target, String server) {
+            return cpu.get(target).get(server) / (double) phaseNanos.get(target);
+        }
+
+        synchronized void report(int streams, int sets, String mode) {
+            if (!delays.containsKey(SPIRE) || !delays.containsKey(SDS_AGENT)) {
+                throw new IllegalStateException("the load measured no complete rotation on both servers");
+            }
+            double spireP50 = percentile(delays.get(SPIRE), 50);
+            double spireP99 = percentile(delays.get(SPIRE), 99);
+            double sdsP50 = percentile(delays.get(SDS_AGENT), 50);
+            double sdsP99 = percentile(delays.get(SDS_AGENT), 99);
+            double spireCores = cores(SPIRE, SPIRE);
+            double sdsCores = cores(SDS_AGENT, SDS_AGENT);
+            double sdsWithAgent = sdsCores + cores(SDS_AGENT, SPIRE);
+            double spireRss = rss.get(SPIRE) / 1048576.0;
+            double sdsRss = rss.get(SDS_AGENT) / 1048576.0;
+            boolean alone = mode.equals("alternate");
+            System.out.printf("""
+
+                    SDS fan-out (%s): %d streams per server, %d rotation sets
+                    (delay = when a stream held the new certificate, after the Workload API or the first stream held it)
+
+                                                 SPIRE agent SDS     sds-agent     ratio sds-agent/SPIRE
+                      Workload API push (ms)     %12s  %12s     (the reference stream; median over sets)
+                      first stream (ms)          %12.1f  %12.1f     (median over sets)
+                      delay p50 (ms)             %12.1f  %12.1f     %8.2f
+                      delay p99 (ms)             %12.1f  %12.1f     %8.2f
+                      CPU (cores, avg)           %12.3f  %12.3f     %8.2f
+                    """, mode, streams, sets, median(references.get(SPIRE)), median(references.get(SDS_AGENT)),
+                    percentile(firsts.get(SPIRE), 50), percentile(firsts.get(SDS_AGENT), 50),
+                    spireP50, sdsP50, ratio(sdsP50, spireP50), spireP99, sdsP99, ratio(sdsP99, spireP99),
+                    spireCores, sdsCores, ratio(sdsCores, spireCores));
+            if (alone) {
+                // both servers ran in every phase; only alone does the agent's CPU in sds-agent's phases belong to it
+                System.out.printf("  CPU with its SPIRE agent   %12.3f  %12.3f     %8.2f%n", spireCores, sdsWithAgent,
+                        ratio(sdsWithAgent, spireCores));
+            }
+            System.out.printf("  RSS, streams open (MiB)    %12.1f  %12.1f     %8.2f%n", spireRss, sdsRss, ratio(sdsRss, spireRss));
+            System.out.println("  (SPIRE's figures are its whole agent: attestation, caches, the Workload API"
+                    + (alone ? "; with sds-agent the agent still runs, and the second CPU row adds its CPU during sds-agent's phases.)" : ".)"));
+        }
+    }
+
+    private static String median(List<Long> nanos) {
+        return nanos == null ? "-" : String.format("%.1f", percentile(nanos, 50));
     }
 
     private static double ratio(double a, double b) {

@@ -5,8 +5,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
+import java.util.regex.Pattern;
 import org.spiffelab.webapp.config.Scenario;
 import org.spiffelab.webapp.customer.PortalResult;
 import org.spiffelab.webapp.tls.CertificateTimeline;
@@ -35,7 +38,8 @@ public final class PortalPage {
                 <meta name="viewport" content="width=device-width, initial-scale=1">
                 <meta http-equiv="refresh" content="%2$d">
                 <style>
-                 body{font-family:system-ui,sans-serif;margin:0;background:#f4f6fa;color:#1d2733;line-height:1.4}
+                 body{font-family:system-ui,sans-serif;margin:0;background:#f4f6fa;color:#1d2733;line-height:1.4;overflow-wrap:normal;word-break:normal;hyphens:manual}
+                 .id,.serial,.jwt td{overflow-wrap:anywhere}
                  header{background:#17324d;color:#fff;padding:12px 28px} header h1{margin:0;font-size:20px}
                  header p{margin:4px 0 0;font-size:14px;color:#cfdbe8} header code{color:#fff}
                  main{display:grid;grid-template-columns:minmax(0,2fr) minmax(0,1fr);gap:20px;padding:20px 28px}
@@ -77,7 +81,40 @@ public final class PortalPage {
         html.append("</div><aside>");
         renderIdentity(html, view);
         html.append("</aside></main></body></html>\n");
-        return html.toString();
+        return keepHyphenatedWords(html.toString());
+    }
+
+    private static final Pattern HYPHENATED = Pattern.compile("[\\w.]+(?:-[\\w.]+)+");
+    private static final Pattern VERBATIM = Pattern.compile("<(?:head|pre|style|title)\\b.*|.*\\bclass=\"nw\".*");
+    private static final Pattern VOID = Pattern.compile("<(?:!|br|wbr|meta|img|hr|input|link)\\b.*|.*/>");
+
+    /**
+     * Prose wraps at spaces only, and a browser also breaks after a hyphen ("customer-" / "service's"): every hyphenated
+     * word of the page's text is kept whole, except where text is verbatim (head, pre) or already kept (IDs' segments).
+     */
+    static String keepHyphenatedWords(String html) {
+        StringBuilder out = new StringBuilder(html.length() + 1024);
+        // Per open element: whether its text stays as it is (it, or an element around it, is verbatim).
+        Deque<Boolean> verbatim = new ArrayDeque<>();
+        int at = 0;
+        while (at < html.length()) {
+            int tag = html.indexOf('<', at);
+            String text = html.substring(at, tag < 0 ? html.length() : tag);
+            out.append(Boolean.TRUE.equals(verbatim.peek()) ? text : HYPHENATED.matcher(text).replaceAll("<span class=\"nw\">$0</span>"));
+            if (tag < 0) {
+                break;
+            }
+            int end = html.indexOf('>', tag) + 1;
+            String element = html.substring(tag, end);
+            out.append(element);
+            if (element.startsWith("</")) {
+                verbatim.poll();
+            } else if (!VOID.matcher(element).matches()) {
+                verbatim.push(Boolean.TRUE.equals(verbatim.peek()) || VERBATIM.matcher(element).matches());
+            }
+            at = end;
+        }
+        return out.toString();
     }
 
     /** The scenario and its lab page, a path in the lab's repository (the page is served far from any copy of the docs). */
@@ -285,7 +322,7 @@ public final class PortalPage {
         html.append("<section id=\"identity\"><h2>Workload identity</h2><dl>")
                 .append(item("My SPIFFE ID", orDash(id.spiffeId())))
                 .append(item("Trust domain", orDash(id.trustDomain())))
-                .append(item("SVID serial", orDash(id.serial())))
+                .append(identifier("SVID serial", orDash(id.serial())))
                 .append(item("SVID expires", orDash(id.notAfter())))
                 .append(item("Rotations seen", id.rotations() + " (this page refreshes every " + REFRESH_SECONDS
                         + " s: a rotation shows as a new serial)"))
@@ -342,6 +379,11 @@ public final class PortalPage {
     private static String row(String term, String value) {
         return "<tr><th>" + escape(term) + "</th><td>" + (value == null ? "—" : value.contains("://") ? breakable(value) : escape(value))
                 + "</td></tr>";
+    }
+
+    /** A long identifier without separators (a serial): the one kind of text that may wrap anywhere. */
+    private static String identifier(String term, String value) {
+        return "<dt>" + escape(term) + "</dt><dd class=\"id\">" + escape(value) + "</dd>";
     }
 
     private static String item(String term, String value) {

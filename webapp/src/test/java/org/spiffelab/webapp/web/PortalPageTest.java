@@ -55,33 +55,36 @@ class PortalPageTest {
 
     @Test
     void namesTheScenarioAndItsLabOrSaysItIsNotSet() throws Exception {
-        assertThat(PortalPage.render(view("webapp", Scenario.RBAC, ME, DIRECT, data(null), null)))
-                .contains("Scenario <b>rbac</b> · Lab 2 — Authorization by SPIFFE ID · read <code>docs/02-rbac.md</code>");
-        assertThat(PortalPage.render(view("webapp", Scenario.SDS_AGENT, ME, DIRECT, data(null), null))).contains("docs/03-sds-agent.md");
-        assertThat(PortalPage.render(view("webapp", null, ME, DIRECT, data(null), null)))
+        String rbac = PortalPage.render(view("webapp", Scenario.RBAC, ME, DIRECT, data(null), null));
+        assertThat(text(rbac)).contains("Scenario rbac · Lab 2 — Authorization by SPIFFE ID · read docs/02-rbac.md");
+        assertThat(rbac).contains("Scenario <b>rbac</b>", "read <code>docs/");
+        assertThat(text(PortalPage.render(view("webapp", Scenario.SDS_AGENT, ME, DIRECT, data(null), null)))).contains("docs/03-sds-agent.md");
+        assertThat(text(PortalPage.render(view("webapp", null, ME, DIRECT, data(null), null))))
                 .contains("Scenario: not set", "LAB_SCENARIO=x509|rbac|sds-agent|jwt").doesNotContain("docs/0");
     }
 
     @Test
     void whatHappenedNamesThisWorkloadsOwnIdNeverTheOthers() throws Exception {
         String second = PortalPage.render(view("webapp-2", Scenario.RBAC, identity(WEBAPP_2), DIRECT, RBAC_DENIED, null));
-        String steps = second.substring(second.indexOf("id=\"what-happened\""), second.indexOf("</section>", second.indexOf("id=\"what-happened\"")));
-        assertThat(steps).contains("This workload, <code>" + PortalPage.breakable(WEBAPP_2) + "</code>, presented its X.509-SVID")
-                .doesNotContain("webapp presented").doesNotContain(PortalPage.breakable(WEBAPP) + "</code>");
+        String steps = text(second.substring(second.indexOf("id=\"what-happened\""), second.indexOf("</section>", second.indexOf("id=\"what-happened\""))));
+        assertThat(steps).contains("This workload, " + WEBAPP_2 + ", presented its X.509-SVID")
+                .doesNotContain("webapp presented").doesNotContainPattern(java.util.regex.Pattern.quote(WEBAPP) + "(?!-2)");
         assertThat(steps).as("the handshake proved the server before the policy said no")
-                .contains("customer-service presented <code>" + PortalPage.breakable(CUSTOMER_SERVICE) + "</code> (serial 5eed01)");
-        assertThat(steps).contains("RBAC policy answered 403: the policy does not list <code>" + PortalPage.breakable(WEBAPP_2));
-        String direct = PortalPage.render(view("webapp", Scenario.X509, ME, DIRECT, data(null), null));
-        assertThat(direct).contains("What happened on this request", "This workload, <code>" + PortalPage.breakable(WEBAPP) + "</code>",
+                .contains("customer-service presented " + CUSTOMER_SERVICE + " (serial 5eed01)");
+        assertThat(steps).contains("RBAC policy answered 403: the policy does not list " + WEBAPP_2);
+        assertThat(second).contains("This workload, <code>" + PortalPage.breakable(WEBAPP_2) + "</code>");
+        String direct = text(PortalPage.render(view("webapp", Scenario.X509, ME, DIRECT, data(null), null)));
+        assertThat(direct).contains("What happened on this request", "This workload, " + WEBAPP + ",",
                 "serial abc123", "(serial 5eed01)", "verified against the example.org trust bundle", "it is the pinned ID", "nginx: 200");
     }
 
     @Test
     void anRbacDenialSaysWhoWasRefusedAndWhereTheAllowListLivesNotAnIdItCannotKnow() {
         String html = PortalPage.render(view("webapp-2", Scenario.RBAC, identity(WEBAPP_2), DIRECT, RBAC_DENIED, null));
-        assertThat(html).contains("Access denied by customer-service&#39;s policy", "RBAC: access denied",
-                "policy does not allow <code>" + PortalPage.breakable(WEBAPP_2) + "</code>",
-                "<code>principals</code> of the RBAC filter", "customer-service/envoy/envoy-rbac.yaml", "scripts/lab.sh check rbac");
+        assertThat(text(html)).contains("Access denied by customer-service's policy", "RBAC: access denied",
+                "policy does not allow " + WEBAPP_2 + ".", "principals of the RBAC filter", "customer-service/envoy/envoy-rbac.yaml",
+                "scripts/lab.sh check rbac");
+        assertThat(html).contains("policy does not allow <code>" + PortalPage.breakable(WEBAPP_2) + "</code>", "<code>principals</code>");
         // No allowed ID is claimed: the webapp cannot see the live policy.
         assertThat(html).doesNotContain(PortalPage.breakable(WEBAPP) + "</code>");
     }
@@ -100,19 +103,20 @@ class PortalPageTest {
         JwtSvidSummary jwt = new JwtSvidSummary("ES256", "k7Tq", "JWT", List.of(CUSTOMER_SERVICE), WEBAPP,
                 "2026-11-25T10:05:00Z", "2026-11-25T10:00:00Z", null);
         String allowed = PortalPage.render(view("webapp", Scenario.JWT, ME, SIDECAR, data(WEBAPP), jwt));
-        assertThat(allowed).contains("This workload's JWT-SVID", "<th>header alg</th><td>ES256</td>", "<th>header kid</th><td>k7Tq</td>",
+        assertThat(allowed).contains("<th>header alg</th><td>ES256</td>", "<th>header kid</th><td>k7Tq</td>",
                 "<th>header typ</th><td>JWT</td>", "<th>claim sub</th><td>" + PortalPage.breakable(WEBAPP),
-                "<th>claim aud</th><td>" + PortalPage.breakable(CUSTOMER_SERVICE), "<th>claim exp</th><td>2026-11-25T10:05:00Z",
-                "<th>claim iat</th><td>2026-11-25T10:00:00Z", "The signature is not shown",
-                "Verified by:</b> customer-service's sds-agent (ext_authz, validate mode)", "Authorized by JWT-SVID", "forward Envoy");
+                "<th>claim aud</th><td>" + PortalPage.breakable(CUSTOMER_SERVICE));
+        assertThat(text(allowed)).contains("This workload's JWT-SVID", "claim exp2026-11-25T10:05:00Z", "claim iat2026-11-25T10:00:00Z",
+                "The signature is not shown", "Verified by: customer-service's sds-agent (ext_authz, validate mode)",
+                "Authorized by JWT-SVID", "forward Envoy");
         PortalResult notAllowed = new PortalResult.Failure(PortalResult.Reason.DENIED_BY_POLICY, "denied", 403,
                 "subject " + WEBAPP_2 + " is not allowed");
         String denied = PortalPage.render(view("webapp-2", Scenario.JWT, identity(WEBAPP_2), SIDECAR, notAllowed, jwt));
-        assertThat(denied).contains("found the token genuine and refused its subject: subject " + WEBAPP_2 + " is not allowed",
-                "--jwt-allowed-subjects", "its allow-list answered 403: it does not list <code>" + PortalPage.breakable(WEBAPP_2));
+        assertThat(text(denied)).contains("found the token genuine and refused its subject: subject " + WEBAPP_2 + " is not allowed",
+                "--jwt-allowed-subjects", "its allow-list answered 403: it does not list " + WEBAPP_2);
         String unavailable = PortalPage.render(view("webapp", Scenario.JWT, ME, SIDECAR, data(WEBAPP),
                 JwtSvidSummary.unavailable("the Workload API did not answer within 2000 ms")));
-        assertThat(unavailable).contains("No JWT-SVID to show: the Workload API did not answer within 2000 ms.");
+        assertThat(text(unavailable)).contains("No JWT-SVID to show: the Workload API did not answer within 2000 ms.");
     }
 
     @Test
@@ -133,8 +137,32 @@ class PortalPageTest {
         String html = PortalPage.render(view("webapp", Scenario.RBAC, ME, DIRECT,
                 new PortalResult.Failure(PortalResult.Reason.UNREACHABLE, "no route", 0, ""), null));
         assertThat(html).contains("<span class=\"nw\">spiffe:</span>/<wbr>/<wbr><span class=\"nw\">example.org</span>/<wbr>",
-                        "<span class=\"nw\">customer-service</span>", ".nw{white-space:nowrap}", "word-break:normal")
-                .doesNotContain("break-all").doesNotContain("overflow-wrap:anywhere").doesNotContain("hyphens");
+                        "<span class=\"nw\">customer-service</span>", ".nw{white-space:nowrap}")
+                .doesNotContain("break-all");
+    }
+
+    /** A browser also breaks after a hyphen: hyphenated words of the text stay whole, IDs keep their own break points. */
+    @Test
+    void hyphenatedWordsOfTheTextAreKeptWhole() {
+        String html = PortalPage.render(view("webapp-2", Scenario.RBAC, identity(WEBAPP_2), DIRECT, RBAC_DENIED, null));
+        assertThat(html).contains("Access denied by <span class=\"nw\">customer-service</span>&#39;s policy",
+                        "<title>webapp-2 · customer portal</title>", "<pre id=\"response-body\">RBAC: access denied</pre>")
+                .doesNotContain("<span class=\"nw\"><span class=\"nw\">");
+        assertThat(PortalPage.keepHyphenatedWords("<p>a X.509-SVID, <span class=\"nw\">webapp-2</span><br>co-op</p>"))
+                .isEqualTo("<p>a <span class=\"nw\">X.509-SVID</span>, <span class=\"nw\">webapp-2</span><br><span class=\"nw\">co-op</span></p>");
+    }
+
+    /** Prose wraps at spaces, never hyphenated ("customer-s ervice"); only a serial-like identifier may wrap anywhere. */
+    @Test
+    void proseWrapsAtSpacesOnlyAndOnlyIdentifiersAnywhere() {
+        String html = PortalPage.render(view("webapp", Scenario.RBAC, ME, DIRECT,
+                new PortalResult.Failure(PortalResult.Reason.UNREACHABLE, "no route", 0, ""), null));
+        List<String> rules = List.of(html.substring(html.indexOf("<style>") + 7, html.indexOf("</style>")).split("}"));
+        assertThat(rules).filteredOn(rule -> rule.strip().startsWith("body{")).singleElement().asString()
+                .contains("overflow-wrap:normal", "word-break:normal", "hyphens:manual");
+        assertThat(rules).filteredOn(rule -> rule.contains("anywhere")).singleElement().asString()
+                .isEqualToIgnoringWhitespace(".id,.serial,.jwt td{overflow-wrap:anywhere");
+        assertThat(html).contains("<dt>SVID serial</dt><dd class=\"id\">" + ME.serial() + "</dd>");
     }
 
     @Test
@@ -156,5 +184,11 @@ class PortalPageTest {
             assertThat(html).as(reason.name()).contains("<li>", "JWT-SVID");
             assertThat(PortalPage.headline(reason)).isNotBlank();
         }
+    }
+
+    /** The page's text as a reader sees it: tags dropped, entities decoded. */
+    private static String text(String html) {
+        return html.replaceAll("(?s)<style.*?</style>", "").replaceAll("<[^>]*>", "").replace("&lt;", "<").replace("&gt;", ">")
+                .replace("&quot;", "\"").replace("&#39;", "'").replace("&amp;", "&");
     }
 }
