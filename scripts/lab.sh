@@ -6,7 +6,7 @@
 #   scripts/lab.sh break <fault>    inject a common fault; scripts/lab.sh doctor names it
 #   scripts/lab.sh doctor           diagnose the live stack
 #   scripts/lab.sh stop             remove the lab's containers, network and volumes
-#   scripts/lab.sh start|check|solve|stop x509 --k8s   lab 1 on Kubernetes (scripts/lab-k8s.sh)
+#   scripts/lab.sh start|check|solve|stop <lab> --k8s   the same labs on Kubernetes (scripts/lab-k8s.sh)
 # Labs: x509, rbac, sds-agent, jwt (docs/01-04). The first start installs what is missing (scripts/toolchain.sh) and
 # builds the lab's Java modules; later commands start in about a second.
 set -Eeuo pipefail
@@ -18,7 +18,7 @@ case "${1:-}" in
   ""|-h|--help|help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; [ -n "${1:-}" ]; exit $? ;;
 esac
 
-# The Kubernetes path: scripts/lab.sh start|check|solve|stop x509 --k8s (scripts/lab-k8s.sh).
+# The Kubernetes path: scripts/lab.sh start|check|solve|stop <lab> --k8s (scripts/lab-k8s.sh).
 for arg in "$@"; do
   if [ "$arg" = --k8s ]; then
     args=(); for a in "$@"; do [ "$a" = --k8s ] || args+=("$a"); done

@@ -12,7 +12,10 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.spiffelab.harness.LabProperties;
 
-/** k8s/ holds copies of the Docker runtime's config files (kustomize reads only below a kustomization): they must not drift. */
+/**
+ * k8s/ and {@code workshop/labs/<lab>/k8s} hold copies of the Docker runtime's config files (kustomize reads only below a
+ * kustomization): they must not drift.
+ */
 class K8sConfigSyncTest {
 
     static final LabProperties LAB = LabProperties.load();
@@ -26,6 +29,9 @@ class K8sConfigSyncTest {
         }
         copies.put("k8s/scenarios/sds-agent/envoy.yaml", "customer-service/envoy/envoy-x509.yaml");
         copies.put("k8s/scenarios/jwt/envoy-forward.yaml", "webapp/envoy/envoy-forward-jwt.yaml");
+        // The hands-on labs on Kubernetes start where the Docker labs do.
+        copies.put("workshop/labs/rbac/k8s/envoy.yaml", "customer-service/envoy/envoy-x509.yaml");
+        copies.put("workshop/labs/jwt/k8s/envoy.yaml", "workshop/labs/jwt/envoy.yaml");
         Path html = LAB.file("customer-service/nginx/html");
         try (Stream<Path> files = Files.walk(html)) {
             files.filter(Files::isRegularFile).forEach(f ->

@@ -54,12 +54,15 @@ final class KubernetesCommands {
                 "kubectl -n demo get pods");
     }
 
-    /** The CRDs go first and take the ClusterSPIFFEID with them: without the flag, deleting it next fails NotFound. */
-    /** Lab 1 hands-on: the attendee's ClusterSPIFFEID (scripts/lab.sh start x509 --k8s copies it to work/). */
-    static String attendeeApply() {
-        return "kubectl apply -f work/cluster-spiffe-id.yaml";
+    /**
+     * The hands-on labs: how the attendee applies their edit, which {@code scripts/lab.sh start <lab> --k8s} put in work/ —
+     * lab 1 its ClusterSPIFFEID, labs 2-4 a kustomization over the lab's deployment with their file in place.
+     */
+    static String attendeeApply(String lab) {
+        return lab.equals("x509") ? "kubectl apply -f work/cluster-spiffe-id.yaml" : "kubectl apply -k work/k8s-" + lab;
     }
 
+    /** The CRDs go first and take the ClusterSPIFFEID with them: without the flag, deleting it next fails NotFound. */
     static String cleanUp(String scenario) {
         return "kubectl delete -k k8s/scenarios/" + scenario + " --ignore-not-found";
     }
@@ -67,7 +70,8 @@ final class KubernetesCommands {
     /** Every command above for every scenario, with {@code <scenario>} standing for any of them. */
     static List<String> all(LabProperties lab) {
         return Stream.of(apply("<scenario>").stream(), waitReady().stream(), portForwards(lab).stream(), inspect().stream(),
-                Stream.of(cleanUp("<scenario>"), attendeeApply()), SCENARIOS.stream().flatMap(s -> Stream.concat(apply(s).stream(), Stream.of(cleanUp(s)))))
+                Stream.of(cleanUp("<scenario>")),
+                SCENARIOS.stream().flatMap(s -> Stream.concat(apply(s).stream(), Stream.of(cleanUp(s), attendeeApply(s)))))
                 .flatMap(s -> s).distinct().toList();
     }
 

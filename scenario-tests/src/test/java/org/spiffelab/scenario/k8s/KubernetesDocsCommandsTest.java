@@ -43,9 +43,14 @@ class KubernetesDocsCommandsTest {
     @Test
     void everyScenarioLabGivesTheWholeKubernetesPath() throws IOException {
         for (String[] lab : new String[][] {{"01-x509.md", "x509"}, {"02-rbac.md", "rbac"}, {"03-sds-agent.md", "sds-agent"}, {"04-jwt.md", "jwt"}}) {
-            List<String> commands = kubectlCommands(Files.readString(LAB.file("docs/" + lab[0])));
+            String page = Files.readString(LAB.file("docs/" + lab[0]));
+            List<String> commands = kubectlCommands(page);
             assertThat(commands).as(lab[0]).containsAll(KubernetesCommands.apply(lab[1]))
                     .containsAll(KubernetesCommands.portForwards(LAB)).contains(KubernetesCommands.cleanUp(lab[1]));
+            // Hands-on too: start, the attendee's apply, check, as KubernetesScenarioIT walks them.
+            assertThat(commands).as(lab[0] + ": the attendee's apply").contains(KubernetesCommands.attendeeApply(lab[1]));
+            assertThat(page).as(lab[0]).contains("scripts/lab.sh start " + lab[1] + " --k8s", "scripts/lab.sh check " + lab[1] + " --k8s",
+                    "scripts/demo.sh --k8s " + lab[1]);
         }
     }
 

@@ -210,6 +210,63 @@ class KubernetesManifestsIT {
         return true;
     }
 
+    /**
+     * Each hands-on lab's starting point ({@code scripts/lab.sh start <lab> --k8s} applies workshop/labs/&lt;lab&gt;/k8s) is
+     * its scenario lacking exactly what the lab teaches; every other document is the scenario's, unchanged.
+     */
+    @ParameterizedTest
+    @MethodSource("scenarios")
+    void eachHandsOnLabStartsFromItsScenarioLackingExactlyWhatItTeaches(String scenario) throws Exception {
+        Map<String, JsonNode> expected = byId(RenderedScenario.render(LAB, scenario));
+        Map<String, JsonNode> start = byId(RenderedScenario.render(LAB, scenario, "workshop/labs/" + scenario + "/k8s"));
+        String deployment = "Deployment demo/customer-service";
+        ObjectNode customerService = (ObjectNode) expected.get(deployment).deepCopy();
+        switch (scenario) {
+            case "x509" -> assertThat(expected.remove("ClusterSPIFFEID /demo-workloads")).as("lab 1: no ClusterSPIFFEID").isNotNull();
+            case "sds-agent" -> {
+                // Lab 3: no sidecar; the old pod goes first, so an earlier lab's Envoy does not answer in its place.
+                com.fasterxml.jackson.databind.node.ArrayNode containers =
+                        (com.fasterxml.jackson.databind.node.ArrayNode) customerService.at("/spec/template/spec/containers");
+                assertThat(container(expected.get(deployment), "sds-agent")).isNotNull();
+                for (int i = containers.size() - 1; i >= 0; i--) {
+                    if (containers.get(i).path("name").asText().equals("sds-agent")) {
+                        containers.remove(i);
+                    }
+                }
+                assertThat(start.get(deployment).at("/spec/strategy").toString()).isEqualTo("{\"rollingUpdate\":{\"maxSurge\":0,\"maxUnavailable\":1}}");
+                ((ObjectNode) customerService.path("spec")).set("strategy", start.get(deployment).at("/spec/strategy"));
+                expected.put(deployment, customerService);
+            }
+            default -> {
+                // Labs 2 and 4: customer-service's Envoy runs the Docker lab's starting config, the rest is the scenario.
+                String finishedConfig = envoyConfigMap(expected);
+                String startConfig = envoyConfigMap(start);
+                assertThat(start.get(startConfig).at("/data/envoy.yaml").asText())
+                        .isEqualTo(java.nio.file.Files.readString(LAB.file("workshop/labs/" + scenario + "/k8s/envoy.yaml")));
+                expected.remove(finishedConfig);
+                expected.put(startConfig, start.get(startConfig));
+                for (JsonNode volume : customerService.at("/spec/template/spec/volumes")) {
+                    if (volume.path("configMap").path("name").asText().equals(finishedConfig.substring(finishedConfig.indexOf('/') + 1))) {
+                        ((ObjectNode) volume.path("configMap")).put("name", startConfig.substring(startConfig.indexOf('/') + 1));
+                    }
+                }
+                expected.put(deployment, customerService);
+            }
+        }
+        assertThat(start).isEqualTo(expected);
+    }
+
+    private static Map<String, JsonNode> byId(RenderedScenario rendered) {
+        Map<String, JsonNode> documents = new java.util.TreeMap<>();
+        rendered.documents.forEach(d -> documents.put(RenderedScenario.id(d), d));
+        return documents;
+    }
+
+    /** The id of customer-service's Envoy ConfigMap (its name carries a hash of its content). */
+    private static String envoyConfigMap(Map<String, JsonNode> documents) {
+        return documents.keySet().stream().filter(id -> id.startsWith("ConfigMap demo/customer-service-envoy-")).findFirst().orElseThrow();
+    }
+
     private static JsonNode container(JsonNode workload, String name) {
         for (JsonNode c : workload.path("spec").path("template").path("spec").path("containers")) {
             if (c.path("name").asText().equals(name)) {

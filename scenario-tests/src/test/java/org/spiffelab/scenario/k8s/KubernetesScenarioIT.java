@@ -46,9 +46,10 @@ import org.spiffelab.scenario.MtlsProbe;
 import org.spiffelab.scenario.Pem;
 
 /**
- * Every scenario on a real cluster, deployed with exactly the commands the docs give ({@link KubernetesCommands}),
- * awaited on rollout conditions, then held to the same contracts as on Docker — through port-forwards and probe
- * pods whose identity comes from their service account. One SPIRE (k8s/base) serves the four scenarios, applied in
+ * Every scenario on a real cluster, first walked as its hands-on lab ({@code scripts/lab.sh start|check <lab> --k8s},
+ * the attendee's edit from the solution), then deployed over it with exactly the commands the docs give
+ * ({@link KubernetesCommands}), awaited on rollout conditions, then held to the same contracts as on Docker — through
+ * port-forwards and probe pods whose identity comes from their service account. One SPIRE (k8s/base) serves the four scenarios, applied in
  * turn over each other, as a person switching scenarios would. Plus what only Kubernetes shows: k8s_psat node
  * attestation, the ClusterSPIFFEID's status, IDs from service accounts, no SVID outside the selector, entries
  * following pods, and spire-controller-manager's admission webhook.
@@ -89,11 +90,92 @@ class KubernetesScenarioIT {
         ModuleImage.sdsAgent(lab, images);
         cluster.loadImages();
         kubectl.run("delete", "namespace", "lab-outside", "--ignore-not-found", "--wait=false");
+        try {
+            work = Files.createTempDirectory("lab-k8s-work-");
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @AfterAll
     static void report() {
-        System.out.println("apply-to-ready per scenario: " + APPLY_TO_READY);
+        System.out.println("hands-on per lab: " + HANDS_ON);
+        System.out.println("apply-to-ready per scenario (the docs' commands over the attendee's result): " + APPLY_TO_READY);
+    }
+
+    /** The attendee's working folder (LAB_WORK_DIR of scripts/lab.sh): one attendee walks the four labs in turn. */
+    static java.nio.file.Path work;
+    static final Map<String, String> HANDS_ON = new LinkedHashMap<>();
+
+    /** What the attendee writes in their working folder, here from the lab's solution. */
+    interface Edit {
+        void write(java.nio.file.Path work) throws java.io.IOException;
+    }
+
+    /**
+     * A lab's Kubernetes path as an attendee walks it (the docs' "Kubernetes, hands-on"): scripts/lab.sh start, check
+     * (not done: its output holds {@code notDone}), the attendee's edit applied with the docs' command, check until all
+     * steps are done. Then the docs' commands for the finished scenario, over it: the attendee's result is the scenario,
+     * so nothing rolls out again, and the class's tests hold what the docs deploy.
+     */
+    static void handsOn(String lab, Edit edit, String... notDone) {
+        Instant start = Instant.now();
+        Kubectl.Result started = labSh("start", lab, "--k8s");
+        String apply = KubernetesCommands.attendeeApply(lab).replace("work/", work + "/");
+        assertThat(started.exitCode()).as(started.out()).isZero();
+        assertThat(started.out()).as("start names the docs' command for the attendee's edit").contains(apply);
+        Duration startup = Duration.between(start, Instant.now());
+        Kubectl.Result before = labSh("check", lab, "--k8s");
+        assertThat(before.exitCode()).as(before.out()).isEqualTo(1);
+        assertThat(before.out()).contains(notDone);
+
+        Instant edited = Instant.now();
+        try {
+            edit.write(work);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+        kubectl.ok(KubernetesCommands.words(apply));
+        String[] steps = new String[1];
+        Awaitility.await("scripts/lab.sh check " + lab + " --k8s: all steps done").atMost(READY).pollInterval(Duration.ofSeconds(3))
+                .until(() -> {
+                    Kubectl.Result check = labSh("check", lab, "--k8s");
+                    steps[0] = check.out();
+                    return check.exitCode() == 0;
+                });
+        assertThat(steps[0]).containsPattern("(\\d+) of \\1 steps done").doesNotContain("✗");
+        HANDS_ON.put(lab, "start " + startup.toSeconds() + "s, all done " + Duration.between(edited, Instant.now()).toSeconds() + "s after the edit");
+        System.out.println("==> [k8s] hands-on " + lab + ": " + HANDS_ON.get(lab));
+        deploy(lab);
+    }
+
+    /** Copies a file of the repository to the attendee's working folder (what solve would apply, written by hand). */
+    static Edit copy(String source, String target) {
+        return work -> Files.copy(lab.file(source), work.resolve(target), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** scripts/lab.sh on this test's cluster, its working folder and the images the test already built. */
+    static Kubectl.Result labSh(String... args) {
+        List<String> command = new java.util.ArrayList<>(List.of("bash", lab.file("scripts/lab.sh").toString()));
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command).directory(lab.root().toFile()).redirectErrorStream(true);
+        builder.environment().put("LAB_WORK_DIR", work.toString());
+        builder.environment().put("LAB_IMAGES_BUILT", "1");
+        if (!cluster.local()) {
+            builder.environment().put("KUBECONFIG", kubectl.kubeconfig().toString());
+        }
+        try {
+            Process process = builder.start();
+            String out = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            process.waitFor();
+            System.out.println("==> [k8s] scripts/lab.sh " + String.join(" ", args) + " (exit " + process.exitValue() + ")\n" + out);
+            return new Kubectl.Result(process.exitValue(), out, "");
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     /** The docs' commands for one scenario, then its rollouts; how long that took is reported. */
@@ -217,9 +299,9 @@ class KubernetesScenarioIT {
 
         String scenario;
 
-        void deployAndProbe(String scenario) {
+        void handsOnAndProbe(String scenario, Edit edit, String... notDone) {
             this.scenario = scenario;
-            deploy(scenario);
+            handsOn(scenario, edit, notDone);
             asWebapp = probeWithSvid("probe-webapp", "webapp");
         }
 
@@ -306,57 +388,6 @@ class KubernetesScenarioIT {
 
     // ----- the scenarios, in turn --------------------------------------------------------------------------------
 
-    /** Lab 1's Kubernetes path as an attendee walks it: start, check (not done), write the ClusterSPIFFEID, check, stop. */
-    @Nested
-    @Execution(ExecutionMode.SAME_THREAD)
-    @Order(0)
-    @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-    class HandsOnLab1 {
-
-        final java.nio.file.Path work = Files.createTempDirectory("lab-k8s-work-");
-
-        HandsOnLab1() throws java.io.IOException {
-        }
-
-        @Test
-        void theAttendeesClusterSpiffeIdRegistersThePodsAndCheckSaysSo() throws Exception {
-            assertThat(labSh("start", "x509", "--k8s").exitCode()).isZero();
-            Kubectl.Result before = labSh("check", "x509", "--k8s");
-            assertThat(before.exitCode()).as(before.out()).isEqualTo(1);
-            assertThat(before.out()).contains("✗ a ClusterSPIFFEID is applied", "0 of 6 steps done");
-
-            // The attendee's edit: the template the scenario's own ClusterSPIFFEID uses, in place of the TODO.
-            java.nio.file.Path mine = work.resolve("cluster-spiffe-id.yaml");
-            String template = Files.readAllLines(lab.file("k8s/base/cluster-spiffe-id.yaml")).stream()
-                    .filter(l -> l.strip().startsWith("spiffeIDTemplate:")).findFirst().orElseThrow();
-            Files.writeString(mine, Files.readString(mine).replace("  spiffeIDTemplate: \"TODO\"", template));
-            kubectl.ok(KubernetesCommands.words(KubernetesCommands.attendeeApply().replace("work/", work + "/")));
-            Awaitility.await("scripts/lab.sh check x509 --k8s: all steps done").atMost(READY).pollInterval(Duration.ofSeconds(3))
-                    .until(() -> labSh("check", "x509", "--k8s").exitCode() == 0);
-            assertThat(labSh("check", "x509", "--k8s").out()).contains("6 of 6 steps done");
-
-            assertThat(labSh("stop", "x509", "--k8s").exitCode()).isZero();
-            kubectl.run(READY, "wait", "--for=delete", "namespace/demo", "--timeout=" + READY.toSeconds() + "s").orFail("namespace demo deleted");
-        }
-
-        /** scripts/lab.sh on this test's cluster, its working folder and the images the test already built. */
-        Kubectl.Result labSh(String... args) throws Exception {
-            java.util.List<String> command = new java.util.ArrayList<>(List.of("bash", lab.file("scripts/lab.sh").toString()));
-            command.addAll(List.of(args));
-            ProcessBuilder builder = new ProcessBuilder(command).directory(lab.root().toFile()).redirectErrorStream(true);
-            builder.environment().put("LAB_WORK_DIR", work.toString());
-            builder.environment().put("LAB_IMAGES_BUILT", "1");
-            if (!cluster.local()) {
-                builder.environment().put("KUBECONFIG", kubectl.kubeconfig().toString());
-            }
-            Process process = builder.start();
-            String out = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-            process.waitFor();
-            System.out.println("==> [k8s] scripts/lab.sh " + String.join(" ", args) + " (exit " + process.exitValue() + ")\n" + out);
-            return new Kubectl.Result(process.exitValue(), out, "");
-        }
-    }
-
     @Nested
     @Execution(ExecutionMode.SAME_THREAD)
     @Order(1)
@@ -366,7 +397,13 @@ class KubernetesScenarioIT {
 
         @BeforeAll
         void deployX509() {
-            deployAndProbe("x509");
+            // Lab 1: the attendee writes the template the scenario's own ClusterSPIFFEID uses, in place of the TODO.
+            handsOnAndProbe("x509", work -> {
+                java.nio.file.Path mine = work.resolve("cluster-spiffe-id.yaml");
+                String template = Files.readAllLines(lab.file("k8s/base/cluster-spiffe-id.yaml")).stream()
+                        .filter(l -> l.strip().startsWith("spiffeIDTemplate:")).findFirst().orElseThrow();
+                Files.writeString(mine, Files.readString(mine).replace("  spiffeIDTemplate: \"TODO\"", template));
+            }, "✗ a ClusterSPIFFEID is applied", "0 of 6 steps done");
         }
 
         @Test
@@ -451,7 +488,9 @@ class KubernetesScenarioIT {
 
         @BeforeAll
         void deployRbac() {
-            deploy("rbac");
+            // Lab 2 starts from lab 1's finished config (both pages get the balance); the attendee adds the RBAC filter.
+            handsOn("rbac", copy("customer-service/envoy/envoy-rbac.yaml", "k8s-rbac/envoy.yaml"),
+                    "✗ customer-service's Envoy runs envoy.filters.http.rbac", "webapp-2's page shows the balance");
             asWebapp = probeWithSvid("probe-webapp", "webapp");
         }
 
@@ -493,7 +532,9 @@ class KubernetesScenarioIT {
 
         @BeforeAll
         void deploySdsAgent() {
-            deployAndProbe("sds-agent");
+            // Lab 3 starts without the sidecar (Envoy waits for SDS); the attendee adds it to customer-service's pod.
+            handsOnAndProbe("sds-agent", copy("k8s/components/sds-agent-sidecar/customer-service-sds-agent.yaml", "k8s-sds-agent/sds-agent-sidecar.yaml"),
+                    "✗ sds-agent runs as a sidecar in customer-service's pod", "Envoy is INITIALIZING");
         }
 
         @Test
@@ -569,7 +610,9 @@ class KubernetesScenarioIT {
 
         @BeforeAll
         void deployJwt() {
-            deploy("jwt");
+            // Lab 4 starts with JWT-SVIDs sent but not checked; the attendee adds the ext_authz filter.
+            handsOn("jwt", copy("customer-service/envoy/envoy-jwt.yaml", "k8s-jwt/envoy.yaml"),
+                    "✗ customer-service's Envoy runs envoy.filters.http.ext_authz", "no subject was verified");
             asWebapp = probeWithSvid("probe-webapp", "webapp");
         }
 

@@ -41,12 +41,17 @@ final class RenderedScenario {
     }
 
     static RenderedScenario render(LabProperties lab, String scenario) throws IOException, InterruptedException {
-        Process process = new ProcessBuilder(kustomize(lab).toString(), "build", lab.file("k8s/scenarios/" + scenario).toString())
+        return render(lab, scenario, "k8s/scenarios/" + scenario);
+    }
+
+    /** Any kustomization of the repository, e.g. a hands-on lab's starting point (workshop/labs/&lt;lab&gt;/k8s). */
+    static RenderedScenario render(LabProperties lab, String scenario, String kustomization) throws IOException, InterruptedException {
+        Process process = new ProcessBuilder(kustomize(lab).toString(), "build", lab.file(kustomization).toString())
                 .redirectErrorStream(false).start();
         byte[] out = process.getInputStream().readAllBytes();
         String err = new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0) {
-            throw new AssertionError("kustomize build k8s/scenarios/" + scenario + " failed: " + err);
+            throw new AssertionError("kustomize build " + kustomization + " failed: " + err);
         }
         List<ObjectNode> docs = new ArrayList<>();
         try (YAMLParser parser = new YAMLFactory().createParser(out)) {
