@@ -13,6 +13,8 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.spiffelab.harness.LabProperties;
@@ -21,12 +23,14 @@ import org.spiffelab.harness.LabProperties;
  * docker/compose.yaml runs every scenario: each is brought up once through scripts/compose.sh (its own project name and
  * free ports, so it never meets a running demo), and both pages say what the scenario promises.
  */
+@Execution(ExecutionMode.CONCURRENT) // beside WorkshopIT: other containers, other ports; its scenarios one at a time
 class ComposeScenariosIT {
 
     private static final LabProperties LAB = LabProperties.load();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     @ParameterizedTest(name = "compose {0}")
+    @Execution(ExecutionMode.SAME_THREAD)
     @ValueSource(strings = {"x509", "rbac", "sds-agent", "jwt"})
     void everyScenarioComesUpAndItsPagesSayWhatItShows(String scenario) throws Exception {
         int webapp = freePort();
